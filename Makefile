@@ -1,0 +1,50 @@
+# Every target sets up what it needs, idempotently: a fresh clone needs only `make run` or `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV            := .venv
+LOCALSTACK_VENV := .venv-localstack
+PY              := $(VENV)/bin/python
+STATE           := .state
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+# --- environments ------------------------------------------------------------------------------
+$(VENV)/.stamp: requirements/ml.txt requirements/dev.txt pyproject.toml
+	@py=$$(scripts/find_python.sh 3.11) && { [ -x $(PY) ] || $$py -m venv $(VENV); }
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements/ml.txt -r requirements/dev.txt -e .
+	@touch $@
+
+.PHONY: venv
+venv: $(VENV)/.stamp ## the project's ML environment (Python 3.11)
+
+$(LOCALSTACK_VENV)/.stamp: requirements/localstack.txt $(wildcard local_cloud/plugins/pyproject.toml)
+	@py=$$(scripts/find_python.sh 3.13 3.12) && { [ -x $(LOCALSTACK_VENV)/bin/python ] || $$py -m venv $(LOCALSTACK_VENV); }
+	$(LOCALSTACK_VENV)/bin/python -m pip install -q --upgrade pip
+	$(LOCALSTACK_VENV)/bin/python -m pip install -q -r requirements/localstack.txt
+	@if [ -f local_cloud/plugins/pyproject.toml ]; then $(LOCALSTACK_VENV)/bin/python -m pip install -q -e local_cloud/plugins; fi
+	@touch $@
+
+.PHONY: localstack-venv
+localstack-venv: $(LOCALSTACK_VENV)/.stamp ## LocalStack's own environment (Python >= 3.12) with the project's plugins
+
+# --- the two commands of the README -------------------------------------------------------------
+.PHONY: run
+run: venv ## the main job, end to end
+	$(PY) -m review_sentiment.cli run
+
+.PHONY: test
+test: venv localstack-venv ## every test
+	$(VENV)/bin/pytest
+
+# --- the rest ---------------------------------------------------------------------------------
+.PHONY: lint
+lint: venv ## ruff
+	$(VENV)/bin/ruff check .
+
+.PHONY: bench
+bench: venv ## benchmarks that print figures
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
