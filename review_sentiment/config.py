@@ -1,0 +1,109 @@
+"""Settings for the ML core, read from `SENTIMENT_*` environment variables.
+
+Loading settings has no side effects: no directory is created and MLflow/Optuna are not configured
+here. Callers that write state call `Settings.ensure_state_dir()` first.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ENV_PREFIX = "SENTIMENT_"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+MODEL_KINDS: tuple[str, ...] = ("logreg", "random_forest", "hist_gradient_boosting", "mlp")
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value that cannot be used; the message says which and why."""
+
+
+def _default_state_dir() -> Path:
+    return REPO_ROOT / ".state"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of the ML core. Each field `x` is read from `SENTIMENT_X` when set."""
+
+    state_dir: Path = field(default_factory=_default_state_dir)
+    # Empty means "a SQLite file under state_dir"; any SQLAlchemy URL (postgresql://...) works too.
+    mlflow_tracking_uri: str = ""
+    optuna_storage_url: str = ""
+    mlflow_experiment: str = "review-sentiment"
+    registered_model_name: str = "review-sentiment"
+    # Validation: a batch whose share of quarantined rows exceeds this is rejected.
+    max_bad_fraction: float = 0.05
+    max_text_chars: int = 32_768
+    # Selection: the chosen model's ONNX single-row p99 latency must stay under this.
+    latency_budget_ms: float = 5.0
+    # Promotion gate: a challenger replaces the champion when its test macro-F1 is at least this much better.
+    min_improvement: float = 0.0
+    seed: int = 42
+    trials_per_kind: int = 4
+    model_kinds: tuple[str, ...] = MODEL_KINDS
+    # Parity gate between sklearn and onnxruntime on held-out rows.
+    parity_min_label_agreement: float = 0.995
+    parity_max_prob_diff: float = 0.05
+    # Rows used to time single-row ONNX inference during HPO and in the final report.
+    latency_rows: int = 200
+
+    @property
+    def resolved_mlflow_tracking_uri(self) -> str:
+        return self.mlflow_tracking_uri or f"sqlite:///{self.state_dir / 'mlflow.db'}"
+
+    @property
+    def resolved_optuna_storage_url(self) -> str:
+        return self.optuna_storage_url or f"sqlite:///{self.state_dir / 'optuna.db'}"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.state_dir / "artifacts"
+
+    def ensure_state_dir(self) -> Path:
+        self.artifacts_dir.mkdir(parents=True, exist_ok=True)
+        return self.state_dir
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
+        """Settings from `SENTIMENT_*` variables (and explicit overrides, which win)."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            raw = environ.get(ENV_PREFIX + f.name.upper())
+            if raw is None or f.name in overrides:
+                continue
+            values[f.name] = _parse(f.name, f.type, raw)
+        values.update(overrides)
+        settings = cls(**values)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        unknown = [k for k in self.model_kinds if k not in MODEL_KINDS]
+        if unknown:
+            raise SettingsError(f"unknown model kind(s) {unknown}; choose from {list(MODEL_KINDS)}")
+        if not 0.0 <= self.max_bad_fraction <= 1.0:
+            raise SettingsError(
+                f"{ENV_PREFIX}MAX_BAD_FRACTION must be within 0..1, got {self.max_bad_fraction}"
+            )
+        if self.trials_per_kind < 1:
+            raise SettingsError(f"{ENV_PREFIX}TRIALS_PER_KIND must be at least 1, got {self.trials_per_kind}")
+
+
+def _parse(name: str, type_name: str, raw: str):
+    try:
+        if type_name == "Path":
+            return Path(raw).expanduser()
+        if type_name == "int":
+            return int(raw)
+        if type_name == "float":
+            return float(raw)
+        if type_name.startswith("tuple"):
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+        return raw
+    except ValueError:
+        raise SettingsError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid {type_name}") from None
