@@ -1,0 +1,3 @@
+from local_cloud.cli import main
+
+raise SystemExit(main())
