@@ -45,7 +45,7 @@ def load_shipped() -> pd.DataFrame:
 
 
 def load_reviews(path: str | Path) -> pd.DataFrame:
-    """Any supported file, by suffix: .csv (Kaggle), .json/.jsonl[.gz] (McAuley or canonical)."""
+    """Any supported file, by suffix: .csv (Kaggle), .json/.jsonl[.gz] (McAuley or canonical), .parquet."""
     path = Path(path)
     if not path.exists():
         raise DatasetError(f"{path}: no such file; pass the path of a .jsonl[.gz] or .csv review file")
@@ -54,7 +54,11 @@ def load_reviews(path: str | Path) -> pd.DataFrame:
         return load_kaggle_csv(path)
     if ".json" in suffixes or ".jsonl" in suffixes:
         return load_mcauley_jsonl(path)
-    raise DatasetError(f"{path}: unknown format; use .jsonl, .json, .jsonl.gz (McAuley) or .csv (Kaggle)")
+    if ".parquet" in suffixes or path.is_dir():
+        return to_canonical(pd.read_parquet(path))  # what the Glue jobs write
+    raise DatasetError(
+        f"{path}: unknown format; use .jsonl, .json, .jsonl.gz (McAuley), .csv (Kaggle) or .parquet"
+    )
 
 
 def load_mcauley_jsonl(path: str | Path) -> pd.DataFrame:
