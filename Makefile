@@ -31,6 +31,16 @@ $(LOCALSTACK_VENV)/.stamp: requirements/localstack.txt $(wildcard local_cloud/pl
 .PHONY: localstack-venv
 localstack-venv: $(LOCALSTACK_VENV)/.stamp ## LocalStack's own environment (Python >= 3.12) with the project's plugins
 
+SAM_VENV := .venv-sam
+$(SAM_VENV)/.stamp: requirements/sam.txt
+	@py=$$(scripts/find_python.sh 3.12 3.11) && { [ -x $(SAM_VENV)/bin/python ] || $$py -m venv $(SAM_VENV); }
+	$(SAM_VENV)/bin/python -m pip install -q --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install -q -r requirements/sam.txt
+	@touch $@
+
+.PHONY: sam-venv
+sam-venv: $(SAM_VENV)/.stamp ## SAM CLI and samlocal in their own environment
+
 # --- the two commands of the README -------------------------------------------------------------
 .PHONY: run
 run: venv ## the main job, end to end

@@ -159,6 +159,7 @@ class LocalCloud:
             {
                 "OVERRIDE_IN_DOCKER": "0",  # this host may have /.dockerenv
                 "FILESYSTEM_ROOT": str(self.state_dir / "filesystem"),
+                "TMPDIR": str(self.state_dir / "tmp"),  # unzipped Lambda code and layers land here
                 "GATEWAY_LISTEN": f"127.0.0.1:{self.port}",
                 # URLs LocalStack hands out (layer Content.Location, queue URLs) must resolve here
                 "LOCALSTACK_HOST": f"localhost:{self.port}",
@@ -185,7 +186,7 @@ class LocalCloud:
                 f"port with {settings.ENV_PORT}=<port>"
             )
         self._check_localstack_python()
-        self.state_dir.mkdir(parents=True, exist_ok=True)
+        (self.state_dir / "tmp").mkdir(parents=True, exist_ok=True)
         # a previous run that was killed may have left Lambda environments behind
         processes.sweep_lambda_environments(self.state_dir)
         began = time.monotonic()

@@ -1,0 +1,12 @@
+"""The plux plugin that makes `LAMBDA_RUNTIME_EXECUTOR=local-process` select this executor."""
+
+from localstack.services.lambda_.invocation.plugins import RuntimeExecutorPlugin
+
+
+class LocalProcessRuntimeExecutorPlugin(RuntimeExecutorPlugin):
+    name = "local-process"
+
+    def load(self, *args, **kwargs):
+        from local_cloud_plugins.lambda_executor.executor import LocalProcessRuntimeExecutor
+
+        return LocalProcessRuntimeExecutor
