@@ -80,9 +80,7 @@ def rolled_back(current: Champion | None, now: datetime | None = None) -> Champi
     if current is None:
         raise NoChampion("no champion to roll back: no model has been promoted yet")
     if not current.previous:
-        raise NothingToRollBack(
-            f"champion version {current.version} has no previous version to roll back to"
-        )
+        raise NothingToRollBack(f"champion version {current.version} has no previous version to roll back to")
     stamp = (now or datetime.now(UTC)).isoformat(timespec="seconds")
     back = Champion.from_dict(current.previous)
     return Champion(**{**back.without_history(), "promoted_at": stamp, "previous": current.without_history()})

@@ -156,8 +156,12 @@ def count_input_objects(s3, raw_prefix: str, limit: int = 1000) -> int:
     try:
         response = s3.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=limit)
     except s3.exceptions.NoSuchBucket:
-        raise NoInputData(f"bucket {bucket!r} does not exist; upload the reviews under {raw_prefix}") from None
-    return sum(1 for obj in response.get("Contents", []) if obj.get("Size", 0) > 0 and not obj["Key"].endswith("/"))
+        raise NoInputData(
+            f"bucket {bucket!r} does not exist; upload the reviews under {raw_prefix}"
+        ) from None
+    return sum(
+        1 for obj in response.get("Contents", []) if obj.get("Size", 0) > 0 and not obj["Key"].endswith("/")
+    )
 
 
 def require_input_data(s3, raw_prefix: str) -> int:

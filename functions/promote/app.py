@@ -1,0 +1,78 @@
+"""Promote: registers the chosen model in MLflow, moves an alias to it, and (for champion) the SSM pointer.
+
+`alias: champion` (default) promotes: MLflow alias champion -> the new version, SSM pointer -> the new
+version with the previous champion kept in it for rollback. `alias: challenger` only registers the
+model and points the challenger alias at it (the champion keeps serving).
+"""
+
+from __future__ import annotations
+
+import os
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from review_sentiment import aws, tracking
+from review_sentiment.champion import Champion, promoted, read_champion, write_champion
+from review_sentiment.config import Settings
+
+ENV_CHAMPION_PARAMETER = "CHAMPION_PARAMETER"
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+settings = Settings.from_env()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    run, best = event["run"], event["selection"]["best"]
+    alias = event.get("alias", tracking.CHAMPION)
+    tracking.configure(settings)
+    name = settings.registered_model_name
+    version = tracking.register(
+        best["model_uri"],
+        name,
+        tags={
+            "model_kind": best["model_kind"],
+            "run_id": run["run_id"],
+            "test_macro_f1": f"{best['test_macro_f1']:.4f}",
+            "onnx_uri": best["onnx_uri"],
+        },
+    )
+    if alias != tracking.CHAMPION:
+        tracking.set_alias(name, alias, version)
+        logger.info("registered challenger", version=version, model_kind=best["model_kind"])
+        return {"registered_model": name, "version": version, "alias": alias}
+
+    ssm = aws.client("ssm")
+    parameter = os.environ[ENV_CHAMPION_PARAMETER]
+    current = read_champion(ssm, parameter)
+    candidate = Champion(
+        model_name=name,
+        version=version,
+        model_kind=best["model_kind"],
+        model_uri=best["onnx_uri"],
+        test_macro_f1=best["test_macro_f1"],
+        run_id=run["run_id"],
+        mlflow_run_id=best.get("mlflow_run_id", ""),
+        feature_profile_uri=run["paths"]["feature_profile"],
+    )
+    before = tracking.alias_version(name, tracking.CHAMPION)
+    tracking.set_alias(name, tracking.CHAMPION, version)
+    tracking.delete_alias(name, tracking.CHALLENGER)
+    pointer = promoted(candidate, current)
+    write_champion(ssm, parameter, pointer)
+    logger.info("promoted", version=version, previous=before, model_kind=best["model_kind"])
+    metrics.add_metric(name="ModelsPromoted", unit=MetricUnit.Count, value=1)
+    return {
+        "registered_model": name,
+        "version": version,
+        "alias": tracking.CHAMPION,
+        "previous_version": before,
+        "model_uri": pointer.model_uri,
+        "champion_parameter": parameter,
+    }
