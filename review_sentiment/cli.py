@@ -14,8 +14,11 @@ from review_sentiment.config import MODEL_KINDS, Settings, SettingsError
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
 DataOption = Annotated[
-    Path | None, typer.Option("--data", help="reviews file (.jsonl[.gz] McAuley, .csv Kaggle, .parquet); "
-                              "default: the shipped dataset")
+    Path | None,
+    typer.Option(
+        "--data",
+        help="reviews file (.jsonl[.gz] McAuley, .csv Kaggle, .parquet); default: the shipped dataset",
+    ),
 ]
 
 
@@ -38,15 +41,27 @@ def _user_errors():
     from review_sentiment.selection import NoModelWithinBudget
     from review_sentiment.validation import BatchRejected, ContractError
 
-    return (DatasetError, BatchRejected, ContractError, ParityError, NoModelWithinBudget, SettingsError,
-            ValueError, FileNotFoundError)
+    return (
+        DatasetError,
+        BatchRejected,
+        ContractError,
+        ParityError,
+        NoModelWithinBudget,
+        SettingsError,
+        ValueError,
+        FileNotFoundError,
+    )
 
 
 @app.command()
 def run(
     data: DataOption = None,
-    trials: Annotated[int | None, typer.Option(help="Optuna trials per model kind (SENTIMENT_TRIALS_PER_KIND)")] = None,
-    model_kinds: Annotated[str | None, typer.Option(help=f"comma-separated subset of {','.join(MODEL_KINDS)}")] = None,
+    trials: Annotated[
+        int | None, typer.Option(help="Optuna trials per model kind (SENTIMENT_TRIALS_PER_KIND)")
+    ] = None,
+    model_kinds: Annotated[
+        str | None, typer.Option(help=f"comma-separated subset of {','.join(MODEL_KINDS)}")
+    ] = None,
 ) -> None:
     """Whole local training pipeline on the data; prints the comparison table and the ONNX path."""
     from review_sentiment.pipeline import comparison_table, run_all
@@ -61,11 +76,15 @@ def run(
     typer.echo("")
     typer.echo(comparison_table(summary))
     typer.echo("")
-    typer.echo(f"test rows: {summary['results'][0]['test_rows']} (3-star rows excluded: "
-               f"{summary['split_counts']['test']['neutral_excluded']}); chosen by validation macro-F1 under "
-               f"a p99 budget of {summary['latency_budget_ms']} ms")
-    typer.echo(f"registry: {registry['registered_model']} v{registry['version']} -> @{registry['alias']} "
-               f"({registry['reason']})")
+    typer.echo(
+        f"test rows: {summary['results'][0]['test_rows']} (3-star rows excluded: "
+        f"{summary['split_counts']['test']['neutral_excluded']}); chosen by validation macro-F1 under "
+        f"a p99 budget of {summary['latency_budget_ms']} ms"
+    )
+    typer.echo(
+        f"registry: {registry['registered_model']} v{registry['version']} -> @{registry['alias']} "
+        f"({registry['reason']})"
+    )
     typer.echo(f"ONNX model: {summary['onnx_path']}")
 
 
@@ -73,11 +92,15 @@ def run(
 def train(
     model_kind: Annotated[str, typer.Option(help=f"one of {', '.join(MODEL_KINDS)}")],
     data: DataOption = None,
-    train: Annotated[Path | None, typer.Option("--train", help="training split (with --validation, --test)")] = None,
+    train: Annotated[
+        Path | None, typer.Option("--train", help="training split (with --validation, --test)")
+    ] = None,
     validation: Annotated[Path | None, typer.Option(help="validation split")] = None,
     test: Annotated[Path | None, typer.Option(help="test split")] = None,
     trials: Annotated[int | None, typer.Option(help="Optuna trials")] = None,
-    output_dir: Annotated[Path | None, typer.Option(help="where <kind>/model.onnx and results.json go")] = None,
+    output_dir: Annotated[
+        Path | None, typer.Option(help="where <kind>/model.onnx and results.json go")
+    ] = None,
     results_fp: Annotated[Path | None, typer.Option(help="also write the results JSON here")] = None,
 ) -> None:
     """Train ONE model kind end to end (HPO, fit, ONNX export with parity gate, MLflow)."""
@@ -103,7 +126,9 @@ def train(
 def validate_command(
     data: DataOption = None,
     out_dir: Annotated[Path | None, typer.Option(help="write valid.jsonl and quarantine.jsonl here")] = None,
-    max_bad_fraction: Annotated[float | None, typer.Option(help="reject above this share of bad rows")] = None,
+    max_bad_fraction: Annotated[
+        float | None, typer.Option(help="reject above this share of bad rows")
+    ] = None,
 ) -> None:
     """Check a reviews file against the contract; prints counts per reason."""
     from review_sentiment.datasets import SHIPPED_DATASET, load_reviews, write_jsonl
@@ -129,7 +154,9 @@ def validate_command(
 @app.command()
 def predict(
     texts: Annotated[list[str], typer.Argument(help="review texts")],
-    model: Annotated[Path | None, typer.Option(help="ONNX file; default: the last `run`'s chosen model")] = None,
+    model: Annotated[
+        Path | None, typer.Option(help="ONNX file; default: the last `run`'s chosen model")
+    ] = None,
 ) -> None:
     """Predict sentiment with an exported ONNX model (the serving code path)."""
     from review_sentiment.inference import OnnxSentimentModel

@@ -33,6 +33,8 @@ class Settings:
     # Empty means "a SQLite file under state_dir"; any SQLAlchemy URL (postgresql://...) works too.
     mlflow_tracking_uri: str = ""
     optuna_storage_url: str = ""
+    # Where MLflow stores run artifacts (ONNX models, model cards); empty means state_dir/mlflow-artifacts.
+    mlflow_artifact_root: str = ""
     mlflow_experiment: str = "review-sentiment"
     registered_model_name: str = "review-sentiment"
     # Validation: a batch whose share of quarantined rows exceeds this is rejected.
@@ -53,11 +55,15 @@ class Settings:
 
     @property
     def resolved_mlflow_tracking_uri(self) -> str:
-        return self.mlflow_tracking_uri or f"sqlite:///{self.state_dir / 'mlflow.db'}"
+        return sqlalchemy_url(self.mlflow_tracking_uri) or f"sqlite:///{self.state_dir / 'mlflow.db'}"
+
+    @property
+    def resolved_mlflow_artifact_root(self) -> str:
+        return self.mlflow_artifact_root or (self.state_dir / "mlflow-artifacts").as_uri()
 
     @property
     def resolved_optuna_storage_url(self) -> str:
-        return self.optuna_storage_url or f"sqlite:///{self.state_dir / 'optuna.db'}"
+        return sqlalchemy_url(self.optuna_storage_url) or f"sqlite:///{self.state_dir / 'optuna.db'}"
 
     @property
     def artifacts_dir(self) -> Path:
@@ -92,6 +98,15 @@ class Settings:
             )
         if self.trials_per_kind < 1:
             raise SettingsError(f"{ENV_PREFIX}TRIALS_PER_KIND must be at least 1, got {self.trials_per_kind}")
+
+
+def sqlalchemy_url(url: str) -> str:
+    """`postgresql://` names the installed driver explicitly: SQLAlchemy 2.1 otherwise picks psycopg 3,
+    while the environment ships psycopg2."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix) :]
+    return url
 
 
 def _parse(name: str, type_name: str, raw: str):

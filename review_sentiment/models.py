@@ -75,13 +75,27 @@ SEARCH_SPACES: dict[str, Callable[[optuna.Trial], Params]] = {
 DEFAULT_PARAMS: dict[str, Params] = {
     "logreg": {"max_features": 5000, "svd_components": 200, "C": 3.0},
     "random_forest": {
-        "max_features": 5000, "svd_components": 100, "n_estimators": 100, "max_depth": 12, "min_samples_leaf": 2,
+        "max_features": 5000,
+        "svd_components": 100,
+        "n_estimators": 100,
+        "max_depth": 12,
+        "min_samples_leaf": 2,
     },
     "hist_gradient_boosting": {
-        "max_features": 5000, "svd_components": 100, "learning_rate": 0.1, "max_iter": 100,
-        "max_leaf_nodes": 31, "l2_regularization": 0.1,
+        "max_features": 5000,
+        "svd_components": 100,
+        "learning_rate": 0.1,
+        "max_iter": 100,
+        "max_leaf_nodes": 31,
+        "l2_regularization": 0.1,
     },
-    "mlp": {"max_features": 5000, "svd_components": 100, "hidden": 64, "alpha": 1e-3, "learning_rate_init": 1e-3},
+    "mlp": {
+        "max_features": 5000,
+        "svd_components": 100,
+        "hidden": 64,
+        "alpha": 1e-3,
+        "learning_rate_init": 1e-3,
+    },
 }
 
 
@@ -90,20 +104,30 @@ def classifier(kind: str, params: Params, seed: int):
         return LogisticRegression(C=params["C"], max_iter=2000, random_state=seed)
     if kind == "random_forest":
         return RandomForestClassifier(
-            n_estimators=params["n_estimators"], max_depth=params["max_depth"],
-            min_samples_leaf=params["min_samples_leaf"], n_jobs=1, random_state=seed,
+            n_estimators=params["n_estimators"],
+            max_depth=params["max_depth"],
+            min_samples_leaf=params["min_samples_leaf"],
+            n_jobs=1,
+            random_state=seed,
         )
     if kind == "hist_gradient_boosting":
         return HistGradientBoostingClassifier(
-            learning_rate=params["learning_rate"], max_iter=params["max_iter"],
-            max_leaf_nodes=params["max_leaf_nodes"], l2_regularization=params["l2_regularization"],
-            early_stopping=False, random_state=seed,
+            learning_rate=params["learning_rate"],
+            max_iter=params["max_iter"],
+            max_leaf_nodes=params["max_leaf_nodes"],
+            l2_regularization=params["l2_regularization"],
+            early_stopping=False,
+            random_state=seed,
         )
     if kind == "mlp":
         return MLPClassifier(
-            hidden_layer_sizes=(params["hidden"],), alpha=params["alpha"],
-            learning_rate_init=params["learning_rate_init"], max_iter=300, early_stopping=True,
-            n_iter_no_change=10, random_state=seed,
+            hidden_layer_sizes=(params["hidden"],),
+            alpha=params["alpha"],
+            learning_rate_init=params["learning_rate_init"],
+            max_iter=300,
+            early_stopping=True,
+            n_iter_no_change=10,
+            random_state=seed,
         )
     raise ValueError(f"unknown model kind {kind!r}; choose from {list(MODEL_KINDS)}")
 
@@ -112,7 +136,11 @@ def build_pipeline(kind: str, params: Params, train_texts: Sequence[str], seed: 
     """The unfitted end-to-end pipeline for `kind`; the TF-IDF vocabulary is fixed from `train_texts`."""
     front_end = ColumnTransformer(
         [
-            ("text", text_pipeline(train_texts, params["max_features"], params["svd_components"], seed), TEXT_INPUT),
+            (
+                "text",
+                text_pipeline(train_texts, params["max_features"], params["svd_components"], seed),
+                TEXT_INPUT,
+            ),
             ("numeric", StandardScaler(), list(NUMERIC_FEATURES)),
         ]
     )

@@ -34,14 +34,19 @@ class ParityReport:
 
     @property
     def passed(self) -> bool:
-        return self.label_agreement >= self.min_label_agreement and self.max_prob_diff <= self.max_prob_diff_allowed
+        return (
+            self.label_agreement >= self.min_label_agreement
+            and self.max_prob_diff <= self.max_prob_diff_allowed
+        )
 
     def as_dict(self) -> dict:
         return {**asdict(self), "passed": self.passed}
 
 
 def initial_types() -> list:
-    return [(TEXT_INPUT, StringTensorType([None, 1]))] + [(n, FloatTensorType([None, 1])) for n in NUMERIC_FEATURES]
+    return [(TEXT_INPUT, StringTensorType([None, 1]))] + [
+        (n, FloatTensorType([None, 1])) for n in NUMERIC_FEATURES
+    ]
 
 
 def to_onnx(pipeline: Pipeline, metadata: dict[str, str] | None = None) -> bytes:
@@ -52,7 +57,10 @@ def to_onnx(pipeline: Pipeline, metadata: dict[str, str] | None = None) -> bytes
         type(classifier): {"zipmap": False},  # plain float tensor, not a list of dicts
     }
     model = convert_sklearn(
-        pipeline, initial_types=initial_types(), options=options, target_opset=TARGET_OPSET,
+        pipeline,
+        initial_types=initial_types(),
+        options=options,
+        target_opset=TARGET_OPSET,
         final_types=[(LABEL_OUTPUT, None), (PROBABILITIES_OUTPUT, None)],
     )
     for key, value in (metadata or {}).items():
@@ -95,14 +103,17 @@ def export_with_parity_gate(
     report = parity(pipeline, onnx_bytes, held_out_texts, min_label_agreement, max_prob_diff)
     if not report.passed:
         raise ParityError(
-            f"ONNX export refused: label agreement {report.label_agreement:.4f} (need >= {min_label_agreement}), "
+            f"ONNX export refused: label agreement {report.label_agreement:.4f} "
+            f"(need >= {min_label_agreement}), "
             f"max probability difference {report.max_prob_diff:.2e} (allowed {max_prob_diff}) on "
             f"{report.rows} held-out rows"
         )
     return onnx_bytes, report
 
 
-def single_row_latency_ms(model: OnnxSentimentModel, texts: Sequence[str], warmup: int = 10) -> dict[str, float]:
+def single_row_latency_ms(
+    model: OnnxSentimentModel, texts: Sequence[str], warmup: int = 10
+) -> dict[str, float]:
     """p50/p99 milliseconds of one-text predictions, features included (what a request costs)."""
     texts = list(texts)
     for text in texts[:warmup]:

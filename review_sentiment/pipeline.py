@@ -41,9 +41,13 @@ def register_and_promote(chosen: dict, settings: Settings, texts: list[str], lab
     champion_score, note = champion_test_score(name, texts, labels)
     decision = promotion_decision(chosen["test_macro_f1"], champion_score, settings.min_improvement)
     version = tracking.register(
-        chosen["model_uri"], name,
-        tags={"model_kind": chosen["model_kind"], "data_hash": chosen["data_hash"],
-              "test_macro_f1": f"{chosen['test_macro_f1']:.4f}"},
+        chosen["model_uri"],
+        name,
+        tags={
+            "model_kind": chosen["model_kind"],
+            "data_hash": chosen["data_hash"],
+            "test_macro_f1": f"{chosen['test_macro_f1']:.4f}",
+        },
     )
     if decision.promote:
         tracking.set_alias(name, tracking.CHAMPION, version)
@@ -53,13 +57,20 @@ def register_and_promote(chosen: dict, settings: Settings, texts: list[str], lab
         tracking.set_alias(name, tracking.CHALLENGER, version)
         alias = tracking.CHALLENGER
     return {
-        "registered_model": name, "version": version, "alias": alias, "reason": decision.reason,
-        "champion_test_macro_f1_before": champion_score, "champion_note": note,
+        "registered_model": name,
+        "version": version,
+        "alias": alias,
+        "reason": decision.reason,
+        "champion_test_macro_f1_before": champion_score,
+        "champion_note": note,
     }
 
 
 def run_all(
-    settings: Settings, data: Path | None = None, n_trials: int | None = None, progress: Progress | None = None
+    settings: Settings,
+    data: Path | None = None,
+    n_trials: int | None = None,
+    progress: Progress | None = None,
 ) -> dict:
     progress = progress or Progress()
     settings.ensure_state_dir()
@@ -72,21 +83,31 @@ def run_all(
         mlflow.set_tag("data_hash", training_data.data_hash)
         for kind in settings.model_kinds:
             progress(f"== {kind}: {n_trials or settings.trials_per_kind} trials")
-            results.append(train_model_kind(kind, training_data, settings, n_trials=n_trials, progress=progress))
+            results.append(
+                train_model_kind(kind, training_data, settings, n_trials=n_trials, progress=progress)
+            )
         chosen = best_within_budget(results, settings.latency_budget_ms)
         test = training_data.splits.test
         texts, labels = test["reviewText"].tolist(), test["label"].to_numpy()
         baseline = vader_metrics(texts, labels)
         registry = register_and_promote(chosen, settings, texts, labels)
-        mlflow.log_dict({"results": results, "chosen": chosen["model_kind"], "vader": baseline,
-                         "registry": registry}, "pipeline_summary.json")
+        mlflow.log_dict(
+            {"results": results, "chosen": chosen["model_kind"], "vader": baseline, "registry": registry},
+            "pipeline_summary.json",
+        )
         parent_run_id = parent.info.run_id
     model_path = settings.artifacts_dir / "model.onnx"
     shutil.copyfile(chosen["onnx_path"], model_path)
     summary = {
-        "results": results, "chosen": chosen["model_kind"], "vader": baseline, "registry": registry,
-        "onnx_path": str(model_path), "mlflow_run_id": parent_run_id, "data_hash": training_data.data_hash,
-        "split_counts": training_data.splits.counts(), "latency_budget_ms": settings.latency_budget_ms,
+        "results": results,
+        "chosen": chosen["model_kind"],
+        "vader": baseline,
+        "registry": registry,
+        "onnx_path": str(model_path),
+        "mlflow_run_id": parent_run_id,
+        "data_hash": training_data.data_hash,
+        "split_counts": training_data.splits.counts(),
+        "latency_budget_ms": settings.latency_budget_ms,
     }
     (settings.artifacts_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     return summary
@@ -94,22 +115,56 @@ def run_all(
 
 def comparison_table(summary: dict) -> str:
     """Plain-text table: one row per model kind, then VADER on the same test rows."""
-    header = ("model kind", "val F1", "test F1", "test acc", "p50 ms", "p99 ms", "ONNX KB", "parity agree",
-              "max |dp|", "")
+    header = (
+        "model kind",
+        "val F1",
+        "test F1",
+        "test acc",
+        "p50 ms",
+        "p99 ms",
+        "ONNX KB",
+        "parity agree",
+        "max |dp|",
+        "",
+    )
     rows = []
     for r in summary["results"]:
-        rows.append((
-            r["model_kind"], f"{r['val_macro_f1']:.3f}", f"{r['test_macro_f1']:.3f}", f"{r['test_accuracy']:.3f}",
-            f"{r['onnx_p50_ms']:.2f}", f"{r['onnx_p99_ms']:.2f}", f"{r['onnx_size_bytes'] / 1024:,.0f}",
-            f"{r['parity_label_agreement']:.4f}", f"{r['parity_max_prob_diff']:.1e}",
-            "<- chosen" if r["model_kind"] == summary["chosen"] else "",
-        ))
+        rows.append(
+            (
+                r["model_kind"],
+                f"{r['val_macro_f1']:.3f}",
+                f"{r['test_macro_f1']:.3f}",
+                f"{r['test_accuracy']:.3f}",
+                f"{r['onnx_p50_ms']:.2f}",
+                f"{r['onnx_p99_ms']:.2f}",
+                f"{r['onnx_size_bytes'] / 1024:,.0f}",
+                f"{r['parity_label_agreement']:.4f}",
+                f"{r['parity_max_prob_diff']:.1e}",
+                "<- chosen" if r["model_kind"] == summary["chosen"] else "",
+            )
+        )
     vader = summary["vader"]
-    rows.append(("VADER (lexicon)", "-", f"{vader['test_macro_f1']:.3f}", f"{vader['test_accuracy']:.3f}",
-                 "-", "-", "-", "-", "-", "baseline"))
+    rows.append(
+        (
+            "VADER (lexicon)",
+            "-",
+            f"{vader['test_macro_f1']:.3f}",
+            f"{vader['test_accuracy']:.3f}",
+            "-",
+            "-",
+            "-",
+            "-",
+            "-",
+            "baseline",
+        )
+    )
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+
     def line(row):
-        return "  ".join(str(cell).ljust(w) if i == 0 else str(cell).rjust(w)
-                         for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
+        return "  ".join(
+            str(cell).ljust(w) if i == 0 else str(cell).rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+
     out = [line(header), line(tuple("-" * w for w in widths))] + [line(row) for row in rows]
     return "\n".join(out)

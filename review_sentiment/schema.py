@@ -20,7 +20,12 @@ KINDLE_FIELDS: dict[str, str] = {
 }
 CANONICAL_COLUMNS: tuple[str, ...] = tuple(KINDLE_FIELDS)
 REQUIRED_COLUMNS: tuple[str, ...] = (
-    "review_id", "reviewerID", "asin", "reviewText", "overall", "unixReviewTime"
+    "review_id",
+    "reviewerID",
+    "asin",
+    "reviewText",
+    "overall",
+    "unixReviewTime",
 )
 
 TEXT_COLUMN = "reviewText"

@@ -42,7 +42,9 @@ def promotion_decision(
         return PromotionDecision(True, "no champion yet")
     gain = candidate_score - champion_score
     if gain > 0 and gain >= min_improvement:
-        return PromotionDecision(True, f"test macro-F1 {candidate_score:.4f} vs champion {champion_score:.4f}")
+        return PromotionDecision(
+            True, f"test macro-F1 {candidate_score:.4f} vs champion {champion_score:.4f}"
+        )
     return PromotionDecision(
         False,
         f"test macro-F1 {candidate_score:.4f} does not beat champion {champion_score:.4f} "

@@ -6,6 +6,7 @@ store (SQLite file by default, PostgreSQL by URL) and experiment.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -32,6 +33,11 @@ def configure(settings: Settings) -> str:
     os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
     mlflow.set_tracking_uri(settings.resolved_mlflow_tracking_uri)
     mlflow.set_registry_uri(settings.resolved_mlflow_tracking_uri)
+    # Without an explicit artifact location MLflow writes ./mlruns in the current directory.
+    if mlflow.get_experiment_by_name(settings.mlflow_experiment) is None:
+        mlflow.create_experiment(
+            settings.mlflow_experiment, artifact_location=settings.resolved_mlflow_artifact_root
+        )
     return mlflow.set_experiment(settings.mlflow_experiment).experiment_id
 
 
@@ -47,6 +53,7 @@ def log_trial(kind: str, trial: optuna.trial.FrozenTrial) -> None:
 
 def model_card(result: dict, data_hash: str, split_counts: dict) -> str:
     """Markdown: what the model is, what it was trained on, how it scored, what it expects as input."""
+    definition = feature_definition()
     lines = [
         f"# Model card: review sentiment, {result['model_kind']}",
         "",
@@ -58,8 +65,8 @@ def model_card(result: dict, data_hash: str, split_counts: dict) -> str:
         "",
         "## Features (one definition: review_sentiment.features + review_sentiment.text_features)",
         f"- numeric, in ONNX input order: {', '.join(NUMERIC_FEATURES)}",
-        f"- text: {feature_definition()['text']}",
-        f"- token pattern `{feature_definition()['token_pattern']}`, ONNX locale `{feature_definition()['onnx_locale']}`",
+        f"- text: {definition['text']}",
+        f"- token pattern `{definition['token_pattern']}`, ONNX locale `{definition['onnx_locale']}`",
         "",
         "## Hyperparameters",
         f"`{json.dumps(result['params'], sort_keys=True)}`",
@@ -67,8 +74,14 @@ def model_card(result: dict, data_hash: str, split_counts: dict) -> str:
         "## Metrics",
     ]
     for key in (
-        "val_macro_f1", "test_macro_f1", "test_accuracy", "onnx_p50_ms", "onnx_p99_ms", "onnx_size_bytes",
-        "parity_label_agreement", "parity_max_prob_diff",
+        "val_macro_f1",
+        "test_macro_f1",
+        "test_accuracy",
+        "onnx_p50_ms",
+        "onnx_p99_ms",
+        "onnx_size_bytes",
+        "parity_label_agreement",
+        "parity_max_prob_diff",
     ):
         if key in result:
             lines.append(f"- {key}: {result[key]}")
@@ -76,7 +89,8 @@ def model_card(result: dict, data_hash: str, split_counts: dict) -> str:
         "",
         "## Serving",
         "ONNX inputs: `reviewText` string [N, 1] and one float [N, 1] per numeric feature;",
-        "outputs `label` [N] and `probabilities` [N, 2]. Load with review_sentiment.inference.OnnxSentimentModel.",
+        "outputs `label` [N] and `probabilities` [N, 2].",
+        "Load with review_sentiment.inference.OnnxSentimentModel.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -84,15 +98,21 @@ def model_card(result: dict, data_hash: str, split_counts: dict) -> str:
 def log_final_model(
     result: dict, onnx_bytes: bytes, pareto: list[dict], data_hash: str, split_counts: dict
 ) -> str:
-    """Logs params, metrics, Pareto front, model card and the ONNX model to the active run; returns its URI."""
+    """Logs params, metrics, Pareto front, model card and ONNX model to the active run; returns the model URI."""
     mlflow.set_tags({"model_kind": result["model_kind"], "data_hash": data_hash})
     mlflow.log_params({f"final.{k}": v for k, v in result["params"].items()})
-    mlflow.log_metrics({k: float(v) for k, v in result.items() if isinstance(v, int | float) and k != "trial"})
-    mlflow.log_dict({"objectives": ["max val_macro_f1", "min onnx_p50_ms", "min onnx_size_kb"],
-                     "trials": pareto}, "pareto_front.json")
+    mlflow.log_metrics(
+        {k: float(v) for k, v in result.items() if isinstance(v, int | float) and k != "trial"}
+    )
+    mlflow.log_dict(
+        {"objectives": ["max val_macro_f1", "min onnx_p50_ms", "min onnx_size_kb"], "trials": pareto},
+        "pareto_front.json",
+    )
     mlflow.log_text(model_card(result, data_hash, split_counts), "model_card.md")
     info = mlflow.onnx.log_model(
-        onnx.load_from_string(onnx_bytes), name="model", save_as_external_data=False,
+        onnx.load_from_string(onnx_bytes),
+        name="model",
+        save_as_external_data=False,
     )
     return info.model_uri
 
@@ -115,10 +135,8 @@ def set_alias(name: str, alias: str, version: str) -> None:
 
 
 def delete_alias(name: str, alias: str) -> None:
-    try:
+    with contextlib.suppress(MlflowException):
         MlflowClient().delete_registered_model_alias(name, alias)
-    except MlflowException:
-        pass
 
 
 def load_onnx_bytes(name: str, alias: str) -> bytes:

@@ -3,7 +3,8 @@
 The training container calls this with a model kind and data paths:
 
     python -m review_sentiment.cli train --model-kind logreg --data reviews.jsonl --results-fp out.json
-    python -m review_sentiment.cli train --model-kind mlp --train t.parquet --validation v.parquet --test x.parquet
+    python -m review_sentiment.cli train --model-kind mlp \
+        --train t.parquet --validation v.parquet --test x.parquet
 """
 
 from __future__ import annotations
@@ -111,8 +112,13 @@ def train_model_kind(
     splits = data.splits
     with mlflow.start_run(run_name=f"train-{kind}", nested=mlflow.active_run() is not None) as run:
         tuning = tune(
-            kind, splits, settings, data.data_hash, n_trials,
-            on_trial=lambda trial: tracking.log_trial(kind, trial), progress=progress,
+            kind,
+            splits,
+            settings,
+            data.data_hash,
+            n_trials,
+            on_trial=lambda trial: tracking.log_trial(kind, trial),
+            progress=progress,
         )
         completed = [t for t in tuning.study.trials if t.values is not None]
         if not completed:
@@ -128,8 +134,11 @@ def train_model_kind(
 
         test_texts = splits.test["reviewText"].tolist()
         metadata = {
-            "model_kind": kind, "data_hash": data.data_hash, "numeric_features": ",".join(NUMERIC_FEATURES),
-            "label_names": ",".join(LABEL_NAMES), "params": json.dumps(chosen["params"], sort_keys=True),
+            "model_kind": kind,
+            "data_hash": data.data_hash,
+            "numeric_features": ",".join(NUMERIC_FEATURES),
+            "label_names": ",".join(LABEL_NAMES),
+            "params": json.dumps(chosen["params"], sort_keys=True),
         }
         onnx_bytes, parity = export_with_parity_gate(
             pipeline, test_texts, settings.parity_min_label_agreement, settings.parity_max_prob_diff, metadata

@@ -8,6 +8,7 @@ data.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -51,7 +52,9 @@ def evaluate_trial_params(
     onnx_bytes = to_onnx(pipeline)
     served = OnnxSentimentModel(onnx_bytes)
     latency = single_row_latency_ms(served, val_texts[: settings.latency_rows])
-    check = parity(pipeline, served, val_texts, settings.parity_min_label_agreement, settings.parity_max_prob_diff)
+    check = parity(
+        pipeline, served, val_texts, settings.parity_min_label_agreement, settings.parity_max_prob_diff
+    )
     metrics = {
         "val_macro_f1": float(f1_score(truth, predicted, average="macro")),
         "val_accuracy": float(accuracy_score(truth, predicted)),
@@ -78,6 +81,8 @@ def tune(
     progress = progress or Progress()
     n_trials = n_trials or settings.trials_per_kind
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    if not settings.optuna_storage_url:
+        settings.ensure_state_dir()  # the default SQLite file lives there
     study = optuna.create_study(
         study_name=study_name(kind, data_hash),
         storage=settings.resolved_optuna_storage_url,
@@ -85,7 +90,9 @@ def tune(
         sampler=optuna.samplers.TPESampler(seed=settings.seed, n_startup_trials=max(2, n_trials // 2)),
         load_if_exists=True,
     )
-    study.set_metric_names(list(OBJECTIVES))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        study.set_metric_names(list(OBJECTIVES))
     earlier = len(study.trials)
     if earlier == 0:
         study.enqueue_trial(DEFAULT_PARAMS[kind])
@@ -107,8 +114,7 @@ def tune(
         if trial.state == optuna.trial.TrialState.COMPLETE:
             f1, p50, size = trial.values
             progress(
-                f"{kind}: trial {done}/{n_trials} macro-F1 {f1:.3f}, ONNX p50 {p50:.2f} ms, "
-                f"{size:,.0f} KB"
+                f"{kind}: trial {done}/{n_trials} macro-F1 {f1:.3f}, ONNX p50 {p50:.2f} ms, {size:,.0f} KB"
             )
         else:
             progress(f"{kind}: trial {done}/{n_trials} {trial.state.name}")
@@ -123,6 +129,11 @@ def tune(
 def pareto_front(study: optuna.Study) -> list[dict]:
     """The non-dominated trials, each with its params and measured figures."""
     return [
-        {"trial": t.number, "params": t.params, **dict(zip(OBJECTIVES, t.values, strict=True)), **t.user_attrs}
+        {
+            "trial": t.number,
+            "params": t.params,
+            **dict(zip(OBJECTIVES, t.values, strict=True)),
+            **t.user_attrs,
+        }
         for t in sorted(study.best_trials, key=lambda t: t.number)
     ]

@@ -157,8 +157,15 @@ def row_problems(batch: pd.DataFrame, max_text_chars: int = DEFAULT_MAX_TEXT_CHA
     helpful = batch["helpful"] if "helpful" in batch else pd.Series([None] * len(batch), index=batch.index)
     reasons = []
     for row in zip(
-        batch["review_id"], batch["reviewerID"], batch["asin"], batch["reviewText"], summaries,
-        batch["overall"], batch["unixReviewTime"], helpful, strict=True,
+        batch["review_id"],
+        batch["reviewerID"],
+        batch["asin"],
+        batch["reviewText"],
+        summaries,
+        batch["overall"],
+        batch["unixReviewTime"],
+        helpful,
+        strict=True,
     ):
         review_id, reviewer, asin, text, summary, overall, when, votes = row
         problems = (
