@@ -5,8 +5,6 @@ The champion is found through the SSM pointer and cached per warm environment
 Imports onnxruntime and numpy only: no scikit-learn, no pandas.
 """
 
-from __future__ import annotations
-
 import json
 import os
 import uuid

@@ -54,6 +54,6 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     logger.info("selection", best=selection["best"]["model_kind"], gate=selection["gate"])
     metrics.add_metric(name="ModelKindsFailed", unit=MetricUnit.Count, value=len(failed))
     metrics.add_metric(
-        name="ChallengerTestMacroF1", unit=MetricUnit.None_, value=selection["best"]["test_macro_f1"]
+        name="ChallengerTestMacroF1", unit=MetricUnit.NoUnit, value=selection["best"]["test_macro_f1"]
     )
     return selection

@@ -1,0 +1,3 @@
+from stack.cli import app
+
+app(prog_name="python -m stack")

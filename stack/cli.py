@@ -1,0 +1,141 @@
+"""`python -m stack run | deploy | rollback | status`: the deployed pipeline from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from stack.progress import Progress
+from stack.settings import SHIPPED_REVIEWS, StackSettings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+
+KindsOption = Annotated[
+    str | None, typer.Option("--kinds", help="comma-separated model kinds (default: the deployed list)")
+]
+StackOption = Annotated[
+    str | None, typer.Option("--stack-name", envvar="STACK_NAME", help="CloudFormation stack")
+]
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def run(
+    kinds: KindsOption = None,
+    trials: Annotated[int | None, typer.Option(help="Optuna trials per model kind")] = None,
+    max_concurrency: Annotated[int | None, typer.Option(help="training jobs at once")] = None,
+    data: Annotated[Path, typer.Option(help="review file to upload (JSON lines or CSV)")] = SHIPPED_REVIEWS,
+    deploy: Annotated[bool, typer.Option(help="deploy the stack first (a no-op when unchanged)")] = True,
+    stack_name: StackOption = None,
+) -> None:
+    """Start the local cloud if needed, deploy, upload the reviews, run the training pipeline, follow it."""
+    from local_cloud.controller import LocalCloudError
+    from review_sentiment.pipeline_run import InvalidRunRequest
+    from stack import deployment, execution, report
+
+    progress = Progress()
+    settings = StackSettings.from_env(stack_name=stack_name)
+    if not data.exists():
+        _fail(f"{data}: no such file; pass --data <reviews.jsonl[.gz] or .csv>")
+    try:
+        cloud = deployment.start_local_cloud(progress)
+        stack = (
+            deployment.deploy_stack(cloud, settings, progress)
+            if deploy
+            else deployment.deployed_stack(cloud, settings)
+        )
+        raw_prefix = execution.upload_reviews(stack["RawBucketName"], data)
+        progress(f"uploaded {data.name} to {raw_prefix}")
+        request = {"raw_prefix": raw_prefix, "trigger": "manual"}
+        if kinds:
+            request["model_kinds"] = [k.strip() for k in kinds.split(",") if k.strip()]
+        if trials:
+            request["trials_per_kind"] = trials
+        if max_concurrency:
+            request["max_concurrency"] = max_concurrency
+        arn = execution.start_execution(stack["TrainingPipelineStateMachineArn"], request)
+        progress(f"execution started: {arn}")
+        result = execution.follow(arn, progress)
+    except (LocalCloudError, InvalidRunRequest, LookupError, TimeoutError) as exc:
+        _fail(str(exc))
+    typer.echo(report.summary(result, stack))
+    if result.status != "SUCCEEDED":
+        raise typer.Exit(1)
+
+
+@app.command("deploy")
+def deploy_command(stack_name: StackOption = None) -> None:
+    """Start the local cloud if needed and deploy the stack (sam build + sam deploy + Glue job code)."""
+    from local_cloud.controller import LocalCloudError
+    from stack import deployment
+
+    progress = Progress()
+    try:
+        cloud = deployment.start_local_cloud(progress)
+        stack = deployment.deploy_stack(cloud, StackSettings.from_env(stack_name=stack_name), progress)
+    except LocalCloudError as exc:
+        _fail(str(exc))
+    typer.echo(f"API Gateway URL: {stack.api_base_url}/")
+
+
+def _running_stack(stack_name: str | None):
+    from local_cloud.controller import LocalCloud
+    from stack import deployment
+
+    cloud = LocalCloud()
+    if not cloud.status().healthy:
+        _fail(f"no local cloud answers on {cloud.endpoint_url}: run `python -m stack run` first")
+    deployment.use_local_cloud(cloud)
+    settings = StackSettings.from_env(stack_name=stack_name)
+    try:
+        return settings, deployment.deployed_stack(cloud, settings)
+    except LookupError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def rollback(stack_name: StackOption = None) -> None:
+    """Point the champion back at the previous version (MLflow alias + SSM pointer); serving follows."""
+    from review_sentiment.champion import NoChampion, NothingToRollBack
+    from review_sentiment.config import Settings
+    from stack.rollback import rollback as do_rollback
+
+    settings, stack = _running_stack(stack_name)
+    ml_settings = Settings.from_env(
+        mlflow_tracking_uri=settings.mlflow_tracking_uri, mlflow_artifact_root=settings.mlflow_artifact_root
+    )
+    try:
+        before, after = do_rollback(stack["ChampionParameterName"], ml_settings)
+    except (NoChampion, NothingToRollBack) as exc:
+        _fail(str(exc))
+    typer.echo(
+        f"champion rolled back: version {before.version} ({before.model_kind}) -> "
+        f"version {after.version} ({after.model_kind}); the API serves it within "
+        "CHAMPION_CACHE_SECONDS"
+    )
+
+
+@app.command()
+def status(stack_name: StackOption = None) -> None:
+    """The champion that serves and the API URL."""
+    from review_sentiment import aws
+    from review_sentiment.champion import read_champion
+    from stack.report import curl_command
+
+    _, stack = _running_stack(stack_name)
+    champion = read_champion(aws.client("ssm"), stack["ChampionParameterName"])
+    if champion is None:
+        typer.echo("champion: none promoted yet (the API answers 503)")
+    else:
+        previous = (champion.previous or {}).get("version")
+        typer.echo(
+            f"champion: version {champion.version} ({champion.model_kind}), test macro-F1 "
+            f"{champion.test_macro_f1:.4f}, promoted {champion.promoted_at}; previous: {previous or 'none'}"
+        )
+    typer.echo(f"API Gateway URL: {stack.api_base_url}/\n  {curl_command(stack.api_base_url + '/predict')}")

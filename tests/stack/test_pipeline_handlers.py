@@ -1,0 +1,279 @@
+"""Unit tests of the pipeline Lambdas (PrepareRun, SelectBest, RecordOutcome, RecordFailure) on moto."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from stack_test_support import CHAMPION_PARAMETER, CONFIG_PARAMETER, load_handler, put_json
+
+from review_sentiment import aws
+from review_sentiment.champion import Champion, write_champion
+from review_sentiment.pipeline_run import InvalidRunRequest, NoInputData
+from review_sentiment.pipeline_selection import NoModelTrained
+
+pytestmark = pytest.mark.filterwarnings("ignore:No application metrics")
+
+CONFIG = {
+    "model_kinds": ["logreg", "mlp"],
+    "max_concurrency": 1,
+    "trials_per_kind": 3,
+    "max_bad_fraction": 0.05,
+    "min_macro_f1": 0.5,
+    "min_improvement": 0.0,
+    "latency_budget_ms": 5.0,
+}
+
+
+@pytest.fixture
+def configured(aws_mock):
+    aws.client("ssm").put_parameter(Name=CONFIG_PARAMETER, Value=json.dumps(CONFIG), Type="String")
+    aws.client("s3").put_object(Bucket="raw", Key="incoming/reviews.jsonl", Body=b'{"reviewText": "x"}\n')
+
+
+def prepare(handler, request, context, name="run-1"):
+    return handler.lambda_handler({"request": request, "execution_name": name, "started_at": "now"}, context)
+
+
+# --- PrepareRun ---------------------------------------------------------------------------------------
+def test_prepare_run_plans_one_training_job_per_requested_kind(configured, lambda_context):
+    handler = load_handler("prepare_run")
+    run = prepare(
+        handler,
+        {"raw_prefix": "s3://raw/incoming", "model_kinds": ["mlp"], "trials_per_kind": 2},
+        lambda_context,
+        name="exec:42",
+    )
+    assert run["run_id"] == "exec-42"
+    assert [job["model_kind"] for job in run["training_jobs"]] == ["mlp"]
+    assert run["training_jobs"][0]["output_uri"] == "s3://models/runs/exec-42/mlp/"
+    assert run["paths"]["raw_input"] == "s3://raw/incoming/"
+    assert run["paths"]["processed"].startswith("s3://processed/runs/exec-42/")
+    assert run["settings"]["trials_per_kind"] == 2 and run["settings"]["trials_per_kind_arg"] == "2"
+    assert run["settings"]["max_bad_fraction_arg"] == "0.05"
+
+
+def test_prepare_run_defaults_come_from_the_deployed_configuration(configured, lambda_context):
+    handler = load_handler("prepare_run")
+    run = prepare(handler, {"raw_prefix": "s3://raw/incoming/"}, lambda_context)
+    assert run["model_kinds"] == ["logreg", "mlp"]
+    assert run["trigger"] == "manual"
+    assert run["settings"]["trials_per_kind"] == 3
+
+
+@pytest.mark.parametrize(
+    ("request_body", "expected"),
+    [
+        ({"raw_prefix": "s3://raw/incoming/", "model_kinds": ["svm"]}, "unknown model kind"),
+        ({"raw_prefix": "/tmp/reviews"}, "not an S3 URI"),
+        ({"raw_prefix": "s3://raw/incoming/", "trigger": "cron"}, "trigger"),
+        ({"raw_prefix": "s3://raw/incoming/", "colour": "red"}, "colour"),
+        ({}, "raw_prefix"),
+    ],
+)
+def test_prepare_run_rejects_bad_input_with_the_field_and_reason(
+    configured, lambda_context, request_body, expected
+):
+    handler = load_handler("prepare_run")
+    with pytest.raises(InvalidRunRequest, match=expected):
+        prepare(handler, request_body, lambda_context)
+
+
+def test_prepare_run_fails_when_the_prefix_holds_no_data(configured, lambda_context):
+    handler = load_handler("prepare_run")
+    with pytest.raises(NoInputData, match="no review files under s3://raw/nothing-here/"):
+        prepare(handler, {"raw_prefix": "s3://raw/nothing-here/"}, lambda_context)
+
+
+# --- SelectBest --------------------------------------------------------------------------------------
+def result(kind: str, val: float, test: float, p99: float = 1.0, agreement: float = 1.0) -> dict:
+    return {
+        "model_kind": kind,
+        "val_macro_f1": val,
+        "test_macro_f1": test,
+        "test_accuracy": test,
+        "onnx_p50_ms": p99 / 2,
+        "onnx_p99_ms": p99,
+        "onnx_size_bytes": 1000,
+        "parity_label_agreement": agreement,
+        "parity_max_prob_diff": 1e-6,
+        "model_uri": f"runs:/abc/{kind}",
+        "mlflow_run_id": "abc",
+    }
+
+
+def plan(run_id: str = "run-1") -> dict:
+    root = f"s3://models/runs/{run_id}"
+    return {
+        "run_id": run_id,
+        "trigger": "manual",
+        "settings": {"min_macro_f1": 0.5, "min_improvement": 0.0, "latency_budget_ms": 5.0},
+        "paths": {
+            "processed": f"s3://processed/runs/{run_id}/processed/",
+            "outcome": f"{root}/outcome.json",
+            "failure": f"{root}/failure.json",
+            "feature_profile": f"s3://processed/runs/{run_id}/p.json",
+        },
+    }
+
+
+def trained(kind: str, run_id: str = "run-1") -> dict:
+    return {"model_kind": kind, "status": "SUCCEEDED", "output_uri": f"s3://models/runs/{run_id}/{kind}/"}
+
+
+def test_select_best_takes_the_best_validation_score_and_lists_failed_kinds(aws_mock, lambda_context):
+    handler = load_handler("select_best")
+    put_json("models", "runs/run-1/logreg/result.json", result("logreg", 0.70, 0.71))
+    put_json("models", "runs/run-1/mlp/result.json", result("mlp", 0.80, 0.78))
+    put_json("models", "runs/run-1/random_forest/result.json", result("random_forest", 0.90, 0.9, p99=50.0))
+    training = [
+        trained("logreg"),
+        trained("mlp"),
+        trained("random_forest"),
+        {
+            "model_kind": "hist_gradient_boosting",
+            "status": "FAILED",
+            "error": "States.TaskFailed",
+            "cause": "exit code 1",
+        },
+    ]
+    selection = handler.lambda_handler({"run": plan(), "training": training}, lambda_context)
+    assert selection["best"]["model_kind"] == "mlp"  # random_forest is better but over the latency budget
+    assert selection["best"]["onnx_uri"] == "s3://models/runs/run-1/mlp/model.onnx"
+    assert [f["model_kind"] for f in selection["failed_kinds"]] == ["hist_gradient_boosting"]
+    assert selection["champion"] is None
+    assert selection["gate"]["beats_champion"] is True and selection["gate"]["passed"] is True
+
+
+def test_select_best_fails_clearly_when_no_kind_produced_a_model(aws_mock, lambda_context):
+    handler = load_handler("select_best")
+    training = [
+        {"model_kind": "logreg", "status": "FAILED", "error": "States.TaskFailed", "cause": "OOM"},
+        trained("mlp"),
+    ]  # succeeded but wrote no result.json
+    with pytest.raises(NoModelTrained, match=re.escape("logreg: States.TaskFailed OOM; mlp: NoResult")):
+        handler.lambda_handler({"run": plan(), "training": training}, lambda_context)
+
+
+def _serve_tiny_champion(tiny_model, version: str = "1", recorded_f1: float = 0.1) -> Champion:
+    aws.client("s3").put_object(Bucket="models", Key="runs/run-0/logreg/model.onnx", Body=tiny_model.onnx)
+    champion = Champion(
+        model_name="review-sentiment",
+        version=version,
+        model_kind="logreg",
+        model_uri="s3://models/runs/run-0/logreg/model.onnx",
+        test_macro_f1=recorded_f1,
+        run_id="run-0",
+    )
+    write_champion(aws.client("ssm"), CHAMPION_PARAMETER, champion)
+    return champion
+
+
+def test_select_best_rescores_the_champion_on_this_runs_test_split(aws_mock, lambda_context, tiny_model):
+    handler = load_handler("select_best")
+    # The champion's recorded score (0.1) would lose; re-scored on the same rows it beats the challenger.
+    _serve_tiny_champion(tiny_model, recorded_f1=0.1)
+    aws.client("s3").put_object(
+        Bucket="processed",
+        Key="runs/run-1/processed/split=test/part-0.parquet",
+        Body=tiny_model.test_split_parquet(),
+    )
+    challenger = tiny_model.test_macro_f1 - 0.05
+    put_json("models", "runs/run-1/mlp/result.json", result("mlp", 0.8, challenger))
+    selection = handler.lambda_handler({"run": plan(), "training": [trained("mlp")]}, lambda_context)
+    assert selection["champion"]["test_macro_f1_same_split"] == pytest.approx(tiny_model.test_macro_f1)
+    assert selection["gate"]["beats_champion"] is False
+    assert selection["gate"]["passed"] is False
+    assert any("does not beat champion" in reason for reason in selection["gate"]["reasons"])
+
+
+def test_select_best_gate_fails_on_parity_and_minimum_f1(aws_mock, lambda_context):
+    handler = load_handler("select_best")
+    put_json("models", "runs/run-1/mlp/result.json", {**result("mlp", 0.45, 0.4), "parity_passed": False})
+    selection = handler.lambda_handler({"run": plan(), "training": [trained("mlp")]}, lambda_context)
+    reasons = " | ".join(selection["gate"]["reasons"])
+    assert selection["gate"]["passed"] is False
+    assert "ONNX parity failed" in reasons and "below the configured minimum 0.5000" in reasons
+
+
+# --- RecordOutcome / RecordFailure -----------------------------------------------------------------------
+def test_record_outcome_stores_why_the_champion_was_kept(aws_mock, lambda_context):
+    handler = load_handler("record_outcome")
+    best = result("mlp", 0.8, 0.7) | {"parity_passed": True}
+    selection = {
+        "best": best,
+        "candidates": [best],
+        "failed_kinds": [],
+        "champion": {"version": "3", "model_kind": "logreg", "test_macro_f1_same_split": 0.75},
+        "gate": {
+            "passed": False,
+            "beats_champion": False,
+            "reasons": ["test macro-F1 0.7000 does not beat champion 0.7500"],
+        },
+    }
+    record = handler.lambda_handler(
+        {"decision": "champion_kept", "run": plan(), "selection": selection}, lambda_context
+    )
+    assert record["summary"].startswith("champion version 3 kept: test macro-F1 0.7000 does not beat")
+    assert record["serving"] == {"version": "3", "model_kind": "logreg"}
+    stored = json.loads(
+        aws.client("s3").get_object(Bucket="models", Key="runs/run-1/outcome.json")["Body"].read()
+    )
+    assert stored["decision"] == "champion_kept"
+
+
+def test_record_failure_turns_a_glue_rejection_into_one_line(aws_mock, lambda_context):
+    handler = load_handler("record_failure")
+    cause = {
+        "JobName": "validate-reviews",
+        "JobRunState": "FAILED",
+        "Id": "jr_1",
+        "ErrorMessage": "BatchRejected: batch rejected: 40 of 100 rows (40.0%) broke the contract",
+    }
+    state = {
+        "run": {"run_id": "run-1", "paths": plan()["paths"]},
+        "error": {"Error": "States.TaskFailed", "Cause": json.dumps(cause)},
+    }
+    out = handler.lambda_handler({"input": state, "execution_name": "run-1"}, lambda_context)
+    assert out["error"] == "GlueJobFailed"
+    assert out["cause"] == (
+        "Glue job validate-reviews FAILED: "
+        "BatchRejected: batch rejected: 40 of 100 rows (40.0%) broke the contract"
+    )
+    stored = json.loads(
+        aws.client("s3").get_object(Bucket="models", Key="runs/run-1/failure.json")["Body"].read()
+    )
+    assert stored["cause"] == out["cause"]
+
+
+def test_record_failure_before_the_run_was_planned_uses_the_execution_name(aws_mock, lambda_context):
+    handler = load_handler("record_failure")
+    lambda_error = {
+        "errorType": "NoInputData",
+        "errorMessage": "no review files under s3://raw/x/",
+        "stackTrace": ["..."],
+    }
+    state = {
+        "request": {"raw_prefix": "s3://raw/x/"},
+        "error": {"Error": "NoInputData", "Cause": json.dumps(lambda_error)},
+    }
+    out = handler.lambda_handler({"input": state, "execution_name": "exec:9"}, lambda_context)
+    assert (out["error"], out["cause"]) == ("NoInputData", "NoInputData: no review files under s3://raw/x/")
+    assert out["failure_uri"] == "s3://models/runs/exec-9/failure.json"
+
+
+def test_record_failure_names_the_failed_training_job_and_exit_code(aws_mock, lambda_context):
+    handler = load_handler("record_failure")
+    cause = {
+        "JobName": "train-mlp-run-1",
+        "JobQueue": "q",
+        "Status": "FAILED",
+        "StatusReason": "Essential container in task exited",
+        "Container": {"ExitCode": 2},
+    }
+    state = {"error": {"Error": "States.TaskFailed", "Cause": json.dumps(cause)}}
+    out = handler.lambda_handler({"input": state, "execution_name": "e"}, lambda_context)
+    assert (
+        out["cause"] == "Batch job train-mlp-run-1 FAILED (exit code 2): Essential container in task exited"
+    )
