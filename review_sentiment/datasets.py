@@ -73,7 +73,12 @@ def load_mcauley_jsonl(path: str | Path) -> pd.DataFrame:
 def load_kaggle_csv(path: str | Path) -> pd.DataFrame:
     """The Kaggle Kindle CSV: an unnamed index column, `rating`, `helpful` as the text "[up, total]"."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding_errors="replace")
-    frame = frame.drop(columns=[c for c in frame.columns if c.startswith("Unnamed:") or c == ""])
+    return kaggle_frame_to_canonical(frame)
+
+
+def kaggle_frame_to_canonical(frame: pd.DataFrame) -> pd.DataFrame:
+    """Kaggle CSV columns read as text (by pandas or Spark) -> canonical: numbers parsed, index dropped."""
+    frame = frame.drop(columns=[c for c in frame.columns if c.startswith(("Unnamed:", "_c")) or c == ""])
     for column in ("rating", "overall", "unixReviewTime"):
         if column in frame:
             frame[column] = frame[column].map(_number_or_text)
@@ -115,7 +120,9 @@ def _parse_helpful(value):
             value = ast.literal_eval(value.strip())
         except (ValueError, SyntaxError):
             return value
-    if isinstance(value, tuple | np.ndarray):
+    if isinstance(value, np.ndarray):
+        return value.tolist()  # Parquet/Arrow arrays -> plain ints
+    if isinstance(value, tuple):
         return list(value)
     return value
 
@@ -183,17 +190,16 @@ def data_hash(frame: pd.DataFrame) -> str:
     digest = hashlib.sha256()
     ordered = frame.sort_values("review_id", kind="stable")
     for record in ordered[list(CANONICAL_COLUMNS)].itertuples(index=False):
-        digest.update(json.dumps([_jsonable(v) for v in record], ensure_ascii=False).encode())
+        digest.update(json.dumps(list(record), ensure_ascii=False, default=_jsonable).encode())
         digest.update(b"\n")
     return digest.hexdigest()
 
 
 def _jsonable(value):
-    if isinstance(value, np.ndarray):
+    """json.dumps fallback for numpy values (numbers and arrays)."""
+    if isinstance(value, np.ndarray | np.generic):
         return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def write_jsonl(frame: pd.DataFrame, path: str | Path) -> Path:

@@ -98,7 +98,7 @@ def model_card(result: dict, data_hash: str, split_counts: dict) -> str:
 def log_final_model(
     result: dict, onnx_bytes: bytes, pareto: list[dict], data_hash: str, split_counts: dict
 ) -> str:
-    """Logs params, metrics, Pareto front, model card and ONNX model to the active run; returns the model URI."""
+    """Logs params, metrics, Pareto front, model card and ONNX model to the active run; returns its URI."""
     mlflow.set_tags({"model_kind": result["model_kind"], "data_hash": data_hash})
     mlflow.log_params({f"final.{k}": v for k, v in result["params"].items()})
     mlflow.log_metrics(
