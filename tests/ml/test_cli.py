@@ -1,4 +1,4 @@
-"""The commands end to end on a small slice of the shipped data: train one kind, the whole pipeline, validate."""
+"""The commands end to end on a slice of the shipped data: train one kind, the whole pipeline, validate."""
 
 from __future__ import annotations
 
@@ -37,7 +37,17 @@ def test_train_one_kind_writes_results_onnx_and_mlflow_runs(tmp_path, env, small
     results_fp = tmp_path / "out" / "results.json"
     out = CliRunner().invoke(
         app,
-        ["train", "--model-kind", "logreg", "--data", str(small_file), "--trials", "2", "--results-fp", str(results_fp)],
+        [
+            "train",
+            "--model-kind",
+            "logreg",
+            "--data",
+            str(small_file),
+            "--trials",
+            "2",
+            "--results-fp",
+            str(results_fp),
+        ],
         env=env,
     )
     assert out.exit_code == 0, out.output
@@ -66,7 +76,7 @@ def test_train_reads_pre_split_parquet_files(tmp_path, env, small_splits):
         env=env,
     )
     assert out.exit_code == 0, out.output
-    assert '"test_rows": %d' % len(small_splits.test) in out.output
+    assert f'"test_rows": {len(small_splits.test)}' in out.output
 
 
 @pytest.mark.slow
@@ -74,12 +84,23 @@ def test_run_prints_the_comparison_table_and_sets_the_champion(tmp_path, env, sm
     args = ["run", "--data", str(small_file), "--trials", "1", "--model-kinds", "logreg,mlp"]
     out = CliRunner().invoke(app, args, env=env)
     assert out.exit_code == 0, out.output
-    for expected in ("model kind", "test F1", "p99 ms", "ONNX KB", "parity agree", "VADER (lexicon)", "<- chosen"):
+    for expected in (
+        "model kind",
+        "test F1",
+        "p99 ms",
+        "ONNX KB",
+        "parity agree",
+        "VADER (lexicon)",
+        "<- chosen",
+    ):
         assert expected in out.output
     assert "-> @champion" in out.output
     onnx_path = tmp_path / "state" / "artifacts" / "model.onnx"
     assert f"ONNX model: {onnx_path}" in out.output
-    assert OnnxSentimentModel(onnx_path).predict(["What a great read!"])[0]["label"] in {"positive", "negative"}
+    assert OnnxSentimentModel(onnx_path).predict(["What a great read!"])[0]["label"] in {
+        "positive",
+        "negative",
+    }
     summary = json.loads((tmp_path / "state" / "artifacts" / "summary.json").read_text())
     assert summary["split_counts"]["test"]["neutral_excluded"] > 0
 
@@ -89,11 +110,21 @@ def test_run_prints_the_comparison_table_and_sets_the_champion(tmp_path, env, sm
 
 
 def test_validate_rejects_a_bad_batch_in_one_line(tmp_path, env):
-    rows = [{"reviewerID": f"A{i}", "asin": "B1", "reviewText": "ok" if i % 2 else "", "overall": 5,
-             "unixReviewTime": 1400000000} for i in range(10)]
+    rows = [
+        {
+            "reviewerID": f"A{i}",
+            "asin": "B1",
+            "reviewText": "ok" if i % 2 else "",
+            "overall": 5,
+            "unixReviewTime": 1400000000,
+        }
+        for i in range(10)
+    ]
     path = tmp_path / "bad.jsonl"
     pd.DataFrame(rows).to_json(path, orient="records", lines=True)
-    out = CliRunner().invoke(app, ["validate", "--data", str(path), "--out-dir", str(tmp_path / "v")], env=env)
+    out = CliRunner().invoke(
+        app, ["validate", "--data", str(path), "--out-dir", str(tmp_path / "v")], env=env
+    )
     assert out.exit_code == 2
     assert "batch rejected: 5 of 10 rows" in out.output and "Traceback" not in out.output
     quarantine = pd.read_json(tmp_path / "v" / "quarantine.jsonl", lines=True)
