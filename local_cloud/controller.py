@@ -189,8 +189,10 @@ class LocalCloud:
         (self.state_dir / "tmp").mkdir(parents=True, exist_ok=True)
         # a previous run that was killed may have left Lambda environments behind
         processes.sweep_lambda_environments(self.state_dir)
+        if self.log_file.exists():  # keep the previous run's log for a post-mortem
+            self.log_file.replace(self.log_file.with_suffix(".log.1"))
         began = time.monotonic()
-        with self.log_file.open("ab") as log:
+        with self.log_file.open("wb") as log:
             proc = subprocess.Popen(
                 [str(self.localstack_python), "-m", "localstack.runtime.main"],
                 cwd=self.state_dir,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import boto3
 import pytest
@@ -57,3 +58,30 @@ def local_cloud_env(local_cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) ->
     for name, value in local_cloud.client_env().items():
         monkeypatch.setenv(name, value)
     return local_cloud
+
+
+@pytest.fixture(scope="session")
+def sam_deploy(
+    local_cloud: LocalCloud, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., dict[str, str]]:
+    """`sam_deploy(template, stack_name)`: `sam build` + `sam deploy` to the session's local cloud, once per
+    stack name; returns the stack's outputs."""
+    from local_cloud.deploy import deploy
+
+    deployed: dict[str, dict[str, str]] = {}
+
+    def _deploy(template: Path | str, stack_name: str, parameter_overrides: dict[str, str] | None = None):
+        if stack_name not in deployed:
+            try:
+                deployed[stack_name] = deploy(
+                    local_cloud,
+                    Path(template),
+                    stack_name=stack_name,
+                    build_dir=tmp_path_factory.mktemp(f"sam-build-{stack_name}"),
+                    parameter_overrides=parameter_overrides,
+                )
+            except LocalCloudError as exc:
+                pytest.fail(f"deploying {template} failed: {exc}", pytrace=False)
+        return deployed[stack_name]
+
+    return _deploy

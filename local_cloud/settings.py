@@ -42,6 +42,10 @@ def localstack_python() -> Path:
     return Path(os.environ.get(ENV_LOCALSTACK_PYTHON) or DEFAULT_LOCALSTACK_PYTHON)
 
 
+def region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
 def lambda_runtimes() -> dict[str, str]:
     """Runtime -> interpreter map handed to the executor: the project's Python 3.11 venv by default."""
     mapping = {"python3.11": str(PROJECT_PYTHON)} if PROJECT_PYTHON.exists() else {}
