@@ -1,5 +1,5 @@
 """Batch operations that need more than moto: SubmitJob (runs the command locally),
-CreateComputeEnvironment (serviceRole optional as on AWS; mirrors the role into moto's IAM) and
+CreateComputeEnvironment (no network or instance emulation; serviceRole optional as on AWS) and
 CreateJobQueue (state optional as on AWS). DescribeJobs, ListJobs,
 TerminateJob, CancelJob, CreateJobQueue, RegisterJobDefinition, ... are moto's."""
 
@@ -12,7 +12,7 @@ from localstack.services.moto import call_moto_with_request
 from localstack.services.plugins import ServiceLifecycleHook
 from moto.batch.models import JOB_NAME_REGEX, batch_backends
 
-from ..jobs.runtime import job_queue, jobs_config, shutdown_jobs
+from ..jobs.runtime import job_queue, jobs_config, moto_errors, shutdown_jobs
 from .iam_mirror import mirror_role, service_linked_role_arn
 from .job import LocalBatchJob
 
@@ -25,11 +25,32 @@ class BatchProvider(ServiceLifecycleHook):
 
     @handler("CreateComputeEnvironment", expand=False)
     def create_compute_environment(self, context: RequestContext, request: dict[str, Any]) -> Any:
-        # AWS makes serviceRole optional (Batch's service-linked role); moto requires it
-        request = dict(request)
-        request.setdefault("serviceRole", service_linked_role_arn(context.account_id, context.region))
-        mirror_role(request["serviceRole"], context.account_id, context.region)
-        return call_moto_with_request(context, request)
+        """Locally a compute environment is a record: jobs run on this host whatever it says. moto would
+        check its subnets and security groups against the local EC2 (ids from an AWS account never
+        exist there) and launch EC2 instances, so moto creates it UNMANAGED (its own checks of name,
+        role and state still apply) and the record then gets the requested type and resources."""
+        backend = batch_backends[context.account_id][context.region]
+        # AWS makes serviceRole optional (Batch's service-linked role); moto requires it in its IAM
+        role = request.get("serviceRole") or service_linked_role_arn(context.account_id, context.region)
+        mirror_role(role, context.account_id, context.region)
+        _type = request.get("type")
+        if _type not in ("MANAGED", "UNMANAGED"):
+            raise _client_error(f"type {_type} must be one of MANAGED | UNMANAGED")
+        resources = request.get("computeResources")
+        if _type == "MANAGED" and not resources:
+            raise _client_error("computeResources must be specified when creating a MANAGED environment")
+        with moto_errors():
+            environment = backend.create_compute_environment(
+                compute_environment_name=request["computeEnvironmentName"],
+                _type="UNMANAGED",
+                state=request.get("state", "ENABLED"),
+                compute_resources=None,
+                service_role=role,
+                tags=request.get("tags"),
+            )
+        environment.env_type = _type
+        environment.compute_resources = resources
+        return {"computeEnvironmentArn": environment.arn, "computeEnvironmentName": environment.name}
 
     @handler("CreateJobQueue", expand=False)
     def create_job_queue(self, context: RequestContext, request: dict[str, Any]) -> Any:

@@ -1,4 +1,4 @@
-"""Glue probe job: records its arguments and an import from --extra-py-files in S3; fails or sleeps on demand."""
+"""Glue probe job: records its arguments and an import from --extra-py-files in S3; fails or sleeps."""
 
 import argparse
 import json
