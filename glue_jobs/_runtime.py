@@ -1,0 +1,324 @@
+"""What every Glue job script shares: arguments, the Spark session, Glue init/commit, and S3 I/O.
+
+On AWS Glue 5 (`awsglue` importable and a `GlueContext` can be built) the job uses Glue's session,
+`Job.init`/`Job.commit`, and hands `s3://` URIs to Spark, which reads them natively.
+
+Everywhere else (the local cloud's Glue, a laptop, the tests) the job runs on a plain local
+SparkSession. pyspark 4.3.0 ships no hadoop-aws/S3A jars and they cannot be fetched offline, so
+`s3://` URIs are staged: inputs are downloaded with boto3 into a temporary folder, Spark reads and
+writes local files, and outputs are uploaded afterwards. The job's interface stays `s3://` URIs (or
+local paths) either way, so the same script runs unchanged in both places. boto3 honours
+AWS_ENDPOINT_URL, so staging reaches the local cloud's S3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from review_sentiment.progress import Progress
+
+# Environment knobs of the local SparkSession (ignored on AWS Glue, which sizes its own).
+ENV_SPARK_MASTER = "GLUE_JOBS_SPARK_MASTER"
+ENV_DRIVER_MEMORY = "GLUE_JOBS_DRIVER_MEMORY"
+ENV_SHUFFLE_PARTITIONS = "GLUE_JOBS_SHUFFLE_PARTITIONS"
+ENV_LOG_LEVEL = "GLUE_JOBS_SPARK_LOG_LEVEL"  # default ERROR: Spark's WARN lines drown the job's own
+DEFAULTS = {ENV_SPARK_MASTER: "local[2]", ENV_DRIVER_MEMORY: "2g", ENV_SHUFFLE_PARTITIONS: "4"}
+
+# Files Spark or S3 tools leave next to data; never data themselves.
+_HOUSEKEEPING_PREFIXES = ("_", ".")
+
+
+class JobArgumentError(ValueError):
+    """A required job argument is missing or unusable; the message names it."""
+
+
+class NoInputData(ValueError):
+    """The input location holds no data files."""
+
+
+# --- arguments ---------------------------------------------------------------------------------------
+def resolve_args(
+    argv: Sequence[str], required: Sequence[str], optional: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Glue's `--key value` arguments: awsglue's getResolvedOptions when installed, argparse otherwise.
+
+    `required` names must be present; `optional` maps a name to its default. Other arguments that Glue
+    passes (--JOB_ID, --job-language, --extra-py-files, ...) are ignored, as getResolvedOptions does.
+    """
+    optional = dict(optional or {})
+    argv = list(argv)
+    present = [name for name in optional if _given(argv, name)]
+    try:
+        from awsglue.utils import getResolvedOptions
+    except ImportError:
+        resolved = _parse_args(argv, required, present)
+    else:
+        try:
+            resolved = getResolvedOptions(argv, [*required, *present])
+        except SystemExit:  # its argparse exits on a missing argument; say which instead
+            missing = ", ".join(f"--{n}" for n in required if not _given(argv, n))
+            raise JobArgumentError(f"missing job argument(s): {missing}") from None
+    return {**optional, **resolved}
+
+
+def _given(argv: Sequence[str], name: str) -> bool:
+    return any(a == f"--{name}" or a.startswith(f"--{name}=") for a in argv)
+
+
+def _parse_args(argv: Sequence[str], required: Sequence[str], optional: Sequence[str]) -> dict[str, str]:
+    missing = [name for name in required if not _given(argv, name)]
+    if missing:
+        raise JobArgumentError(
+            f"missing job argument(s): {', '.join('--' + n for n in missing)}; pass them as `--name value`"
+        )
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    for name in [*required, *optional]:
+        parser.add_argument(f"--{name}", dest=name)
+    known, _ = parser.parse_known_args(argv[1:])
+    return {name: value for name, value in vars(known).items() if value is not None}
+
+
+def float_arg(args: Mapping[str, str], name: str, low: float, high: float) -> float:
+    try:
+        value = float(args[name])
+    except ValueError:
+        raise JobArgumentError(f"--{name} must be a number, got {args[name]!r}") from None
+    if not low <= value <= high:
+        raise JobArgumentError(f"--{name} must be within {low}..{high}, got {value}")
+    return value
+
+
+def int_arg(args: Mapping[str, str], name: str) -> int:
+    try:
+        return int(args[name])
+    except ValueError:
+        raise JobArgumentError(f"--{name} must be an integer, got {args[name]!r}") from None
+
+
+# --- locations ---------------------------------------------------------------------------------------
+def is_s3(uri: str) -> bool:
+    return urlparse(uri).scheme in ("s3", "s3a", "s3n")
+
+
+def split_s3(uri: str) -> tuple[str, str]:
+    parsed = urlparse(uri)
+    if not parsed.netloc:
+        raise JobArgumentError(f"{uri!r} is not an S3 URI like s3://bucket/prefix/")
+    return parsed.netloc, parsed.path.lstrip("/")
+
+
+def _is_data_file(relative: str) -> bool:
+    return not any(part.startswith(_HOUSEKEEPING_PREFIXES) for part in Path(relative).parts)
+
+
+@dataclass
+class JobStorage:
+    """Input and output locations as Spark sees them: native on AWS Glue, staged through boto3 elsewhere."""
+
+    staged: bool
+    workdir: Path
+    s3: Any = None  # a boto3 S3 client; review_sentiment.aws.client("s3") when None
+
+    def _client(self):
+        if self.s3 is None:
+            from review_sentiment import aws
+
+            self.s3 = aws.client("s3")
+        return self.s3
+
+    def input_files(self, uri: str) -> list[str]:
+        """Data files under `uri` (a prefix, folder or single file) as paths Spark can read, sorted."""
+        if is_s3(uri) and not self.staged:
+            bucket, prefix = split_s3(uri)
+            return sorted(f"s3://{bucket}/{key}" for key, _ in self._s3_objects(bucket, prefix))
+        local = Path(self.input_dir(uri))
+        if local.is_file():
+            return [str(local)]
+        if not local.is_dir():
+            return []
+        return sorted(
+            str(p) for p in local.rglob("*")
+            if p.is_file() and p.stat().st_size > 0 and _is_data_file(str(p.relative_to(local)))
+        )
+
+    def input_dir(self, uri: str) -> str:
+        """`uri` readable by Spark: itself, or (staged) a local copy of every object under it."""
+        if not is_s3(uri) or not self.staged:
+            return uri
+        bucket, prefix = split_s3(uri)
+        target = Path(tempfile.mkdtemp(prefix="in-", dir=self.workdir))
+        objects = list(self._s3_objects(bucket, prefix))
+        if len(objects) == 1 and objects[0][0] == prefix:  # a single object, not a prefix
+            path = target / Path(prefix).name
+            self._client().download_file(bucket, prefix, str(path))
+            return str(path)
+        base = prefix if prefix.endswith("/") or not prefix else prefix + "/"
+        for key, _ in objects:
+            path = target / key[len(base):]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._client().download_file(bucket, key, str(path))
+        return str(target)
+
+    def _s3_objects(self, bucket: str, prefix: str) -> Iterator[tuple[str, int]]:
+        paginator = self._client().get_paginator("list_objects_v2")
+        base = prefix if prefix.endswith("/") or not prefix else prefix + "/"
+        for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+            for obj in page.get("Contents", []):
+                key = obj["Key"]
+                if key.endswith("/") or obj.get("Size", 0) == 0:
+                    continue
+                if key != prefix and not key.startswith(base):
+                    continue  # s3://b/raw must not pick up s3://b/raw-old/...
+                if _is_data_file(key[len(base):] if key.startswith(base) else Path(key).name):
+                    yield key, obj["Size"]
+
+    @contextlib.contextmanager
+    def output_dir(self, uri: str) -> Iterator[str]:
+        """Where Spark writes `uri`; staged outputs are uploaded (replacing what was there) on exit."""
+        if not is_s3(uri) or not self.staged:
+            yield uri
+            return
+        local = Path(tempfile.mkdtemp(prefix="out-", dir=self.workdir)) / "data"
+        yield str(local)
+        bucket, prefix = split_s3(uri)
+        base = prefix if prefix.endswith("/") else prefix + "/"
+        self._delete_prefix(bucket, base)
+        for path in sorted(local.rglob("*")):
+            if path.is_file() and not path.name.endswith(".crc"):
+                self._client().upload_file(str(path), bucket, base + str(path.relative_to(local)))
+
+    def _delete_prefix(self, bucket: str, prefix: str) -> None:
+        paginator = self._client().get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+            keys = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
+            if keys:
+                self._client().delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+
+    def write_json(self, uri: str, payload: dict) -> None:
+        body = json.dumps(payload, indent=2, sort_keys=True, default=str).encode()
+        if is_s3(uri):
+            bucket, key = split_s3(uri)
+            self._client().put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
+            return
+        path = Path(uri.removeprefix("file://"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+
+
+# --- Spark ---------------------------------------------------------------------------------------------
+def _export_code_path() -> None:
+    """Python workers import the job's modules by name: give them the folders (or zips) holding our code."""
+    import review_sentiment
+
+    roots = [Path(__file__).resolve().parents[1], Path(review_sentiment.__file__).resolve().parents[1]]
+    current = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys([*current, *map(str, roots)]))
+
+
+def local_spark_session(app_name: str):
+    """A local SparkSession sized for a small machine (DEFAULTS; override with the GLUE_JOBS_* variables)."""
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    _export_code_path()
+    # pyspark 4.3 warns on every pandas UDF that pandas 3 is "not yet fully supported"; it works here.
+    warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
+    from pyspark.sql import SparkSession
+
+    setting = {name: os.environ.get(name, default) for name, default in DEFAULTS.items()}
+    spark = (
+        SparkSession.builder.appName(app_name)
+        .master(setting[ENV_SPARK_MASTER])
+        .config("spark.driver.memory", setting[ENV_DRIVER_MEMORY])
+        .config("spark.sql.shuffle.partitions", setting[ENV_SHUFFLE_PARTITIONS])
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")  # progress bars would flood the driver log
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel(os.environ.get(ENV_LOG_LEVEL, "ERROR"))
+    return spark
+
+
+def _glue_session(args: Mapping[str, str]):
+    """(spark, glue Job) on AWS Glue; None where awsglue is missing or cannot build a GlueContext."""
+    try:
+        from awsglue.context import GlueContext
+        from awsglue.job import Job
+        from pyspark.context import SparkContext
+    except ImportError:
+        return None
+    context = SparkContext.getOrCreate()
+    try:
+        glue_context = GlueContext(context)
+    except Exception as exc:  # awsglue's Python part without Glue's jars (off AWS): plain Spark instead
+        print(f"awsglue present but no GlueContext ({type(exc).__name__}); using plain Spark", flush=True)
+        context.stop()
+        return None
+    job = Job(glue_context)
+    job.init(args.get("JOB_NAME", "local"), dict(args))
+    return glue_context.spark_session, job
+
+
+# --- the entry point -------------------------------------------------------------------------------------
+@dataclass
+class JobContext:
+    spark: Any
+    args: dict[str, str]
+    storage: JobStorage
+    progress: Progress
+    on_glue: bool = False
+    facts: dict = field(default_factory=dict)
+
+
+def run_job(
+    name: str,
+    body: Callable[[JobContext], dict],
+    required: Sequence[str],
+    optional: Mapping[str, str] | None = None,
+    argv: Sequence[str] | None = None,
+    spark: Any = None,
+    s3: Any = None,
+) -> dict:
+    """Parses arguments, gets a session (Glue's, the one given, or a new local one), runs `body`, commits.
+
+    Returns what `body` returns (the job's report). Errors propagate: on Glue an uncaught exception is
+    what marks the run FAILED and its message becomes the run's ErrorMessage.
+    """
+    progress = Progress()
+    args = resolve_args(sys.argv if argv is None else argv, required, {"JOB_NAME": name, **(optional or {})})
+    glue = None if spark is not None else _glue_session(args)
+    own_session = spark is None and glue is None
+    if glue is not None:
+        spark, job = glue
+    else:
+        job = None
+        if own_session:
+            progress(f"{name}: starting Spark")
+            spark = local_spark_session(name)
+    workdir = Path(tempfile.mkdtemp(prefix=f"{name}-"))
+    try:
+        storage = JobStorage(staged=glue is None, workdir=workdir, s3=s3)
+        progress(f"{name}: {'AWS Glue' if glue else 'local Spark ' + spark.version}, S3 "
+                 f"{'native' if glue else 'staged through boto3'}")
+        report = body(JobContext(spark, args, storage, progress, on_glue=glue is not None))
+        if job is not None:
+            job.commit()
+        progress(f"{name}: done")
+        return report
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        if own_session:
+            spark.stop()

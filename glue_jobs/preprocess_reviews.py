@@ -1,0 +1,158 @@
+"""Glue job: valid reviews -> cleaned, labelled, featurised, split Parquet + the reference feature profile.
+
+Arguments (Glue `--name value`):
+  --input_path       Parquet of valid reviews (the validate_reviews job's --valid_output_path)
+  --output_path      Parquet partitioned by split: <output_path>/split={train,validation,test}/
+  --profile_path     JSON: the training split's feature profile for drift monitoring, plus row counts
+  --seed             optional (default SENTIMENT_SEED or 42): the split seed
+  --split_fractions  optional (default 0.7,0.15,0.15): train,validation,test
+  --profile_bins     optional (default 10): quantile bins per numeric feature
+
+Every rule is the domain's, applied per partition through mapInPandas: text cleaning
+(review_sentiment.cleaning), label from rating (datasets.with_labels: 3 stars keep a null label and
+are counted), numeric features (features.numeric_features, the definition training and serving use),
+the split (datasets.assign_split: by product, from a stable hash) and the profile (profile).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a file from a checkout (python glue_jobs/preprocess_reviews.py)
+    try:
+        import glue_jobs  # noqa: F401  (on Glue it comes from the --extra-py-files zip)
+    except ImportError:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+import pandas as pd
+from pyspark.sql import functions as F
+
+from glue_jobs._runtime import JobArgumentError, JobContext, NoInputData, int_arg, run_job
+from review_sentiment.cleaning import clean_text
+from review_sentiment.config import Settings
+from review_sentiment.datasets import DEFAULT_FRACTIONS, SPLITS, assign_split, with_labels
+from review_sentiment.features import NUMERIC_FEATURES, numeric_features
+from review_sentiment.profile import DEFAULT_BINS, reference_profile
+from review_sentiment.schema import CANONICAL_COLUMNS, LABEL_COLUMN, TEXT_COLUMN
+
+JOB_NAME = "preprocess_reviews"
+REQUIRED = ("input_path", "output_path", "profile_path")
+EMPTY_AFTER_CLEANING = "empty_after_cleaning"
+PREPARED_SCHEMA = ", ".join(
+    [
+        "review_id string, reviewerID string, asin string, reviewText string, summary string, overall int",
+        "unixReviewTime long, helpful array<long>, label int",
+        *[f"{name} float" for name in NUMERIC_FEATURES],
+        f"split string, {EMPTY_AFTER_CLEANING} boolean",
+    ]
+)
+
+
+def parse_fractions(raw: str) -> tuple[float, float, float]:
+    try:
+        values = tuple(float(v) for v in raw.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 3 or min(values) < 0 or abs(sum(values) - 1.0) > 1e-6:
+        raise JobArgumentError(
+            f"--split_fractions must be three numbers summing to 1 (train,validation,test), got {raw!r}"
+        )
+    return values  # type: ignore[return-value]
+
+
+def prepare_batch(batch: pd.DataFrame, seed: int, fractions) -> pd.DataFrame:
+    """Clean text, label, numeric features and split for one batch of valid rows."""
+    out = batch[[c for c in CANONICAL_COLUMNS]].copy()
+    out[TEXT_COLUMN] = [clean_text(t) for t in batch[TEXT_COLUMN]]
+    out[LABEL_COLUMN] = with_labels(out)[LABEL_COLUMN]
+    values = numeric_features(out[TEXT_COLUMN].tolist())
+    for i, name in enumerate(NUMERIC_FEATURES):
+        out[name] = values[:, i]
+    out["split"] = assign_split(out, seed, fractions).to_numpy()
+    out[EMPTY_AFTER_CLEANING] = out[TEXT_COLUMN] == ""
+    return out
+
+
+def prepare_batches(seed: int, fractions):
+    def prepare(batches):
+        for batch in batches:
+            yield prepare_batch(batch, seed, fractions)
+
+    return prepare
+
+
+def counts_by_split(rows: list) -> dict:
+    """{split: {rows, negative, positive, neutral, empty_after_cleaning}} from (split, label, empty, n)."""
+    counts = {name: {"rows": 0, "negative": 0, "positive": 0, "neutral": 0, EMPTY_AFTER_CLEANING: 0}
+              for name in SPLITS}
+    for split, label, empty, n in rows:
+        part = counts[split]
+        if empty:
+            part[EMPTY_AFTER_CLEANING] += n
+            continue
+        part["rows"] += n
+        part[{0: "negative", 1: "positive", None: "neutral"}[label]] += n
+    return counts
+
+
+def label_totals(counts: dict) -> dict:
+    """Label counts and fractions over every split (the profile's `labels` covers the training split)."""
+    totals = {key: sum(counts[split][key] for split in SPLITS) for key in ("negative", "positive", "neutral")}
+    rows = sum(totals.values())
+    return {"counts": totals, "fractions": {k: (v / rows if rows else 0.0) for k, v in totals.items()}}
+
+
+def preprocess_job(job: JobContext) -> dict:
+    args, storage, progress = job.args, job.storage, job.progress
+    seed = int_arg(args, "seed")
+    fractions = parse_fractions(args["split_fractions"])
+    bins = int_arg(args, "profile_bins")
+    source = storage.input_dir(args["input_path"])
+    if not storage.input_files(source):
+        raise NoInputData(f"no Parquet under {args['input_path']}: run the validate_reviews job first")
+    valid = job.spark.read.parquet(source)
+    prepared = valid.mapInPandas(prepare_batches(seed, fractions), PREPARED_SCHEMA).persist()
+    try:
+        grouped = prepared.groupBy("split", LABEL_COLUMN, EMPTY_AFTER_CLEANING).count().collect()
+        counts = counts_by_split([(r["split"], r[LABEL_COLUMN], r[EMPTY_AFTER_CLEANING], r["count"])
+                                  for r in grouped])
+        kept = prepared.filter(~F.col(EMPTY_AFTER_CLEANING)).drop(EMPTY_AFTER_CLEANING)
+        progress("rows per split: " + ", ".join(f"{k} {v['rows']}" for k, v in counts.items()))
+        with storage.output_dir(args["output_path"]) as path:
+            kept.write.mode("overwrite").partitionBy("split").parquet(path)
+        train = kept.filter(F.col("split") == "train").select(*NUMERIC_FEATURES, LABEL_COLUMN).toPandas()
+    finally:
+        prepared.unpersist()
+    if train.empty:
+        raise NoInputData(f"no training rows after preprocessing {args['input_path']}: "
+                          "the data is too small or every product fell into another split")
+    labels = [None if pd.isna(v) else int(v) for v in train[LABEL_COLUMN]]
+    profile = reference_profile(train[list(NUMERIC_FEATURES)].to_numpy(dtype=np.float64), labels, bins)
+    profile.update(
+        split="train",
+        seed=seed,
+        split_fractions=dict(zip(SPLITS, fractions, strict=True)),
+        counts=counts,
+        labels_all_splits=label_totals(counts),
+        input_path=args["input_path"],
+        output_path=args["output_path"],
+    )
+    storage.write_json(args["profile_path"], profile)
+    progress(f"profile of {profile['rows']} training rows written to {args['profile_path']}")
+    return profile
+
+
+def main(argv=None, spark=None, s3=None) -> dict:
+    settings = Settings.from_env()
+    optional = {
+        "seed": str(settings.seed),
+        "split_fractions": ",".join(str(f) for f in DEFAULT_FRACTIONS),
+        "profile_bins": str(DEFAULT_BINS),
+    }
+    return run_job(JOB_NAME, preprocess_job, REQUIRED, optional, argv=argv, spark=spark, s3=s3)
+
+
+if __name__ == "__main__":
+    main()
