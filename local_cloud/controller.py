@@ -216,8 +216,12 @@ class LocalCloud:
         self.stop()
         raise LocalCloudError(f"LocalStack was not healthy after {timeout_s:.0f} s; see {self.log_file}")
 
-    def stop(self, grace_s: float = 15.0) -> bool:
-        """Stop LocalStack and every Lambda environment it started; return whether one was running."""
+    def stop(self, grace_s: float = 5.0) -> bool:
+        """Stop LocalStack and every Lambda environment it started; return whether one was running.
+
+        SIGTERM first: LocalStack stops its services (Lambda environments included) within a second or
+        two, but its web server can then wait up to 10 s for a worker thread stuck writing a response to
+        a client that stopped reading. Nothing is persisted, so after `grace_s` it gets SIGKILL."""
         pid = self.pid()
         if pid is not None:
             processes.stop_group(pid, grace_s=grace_s)

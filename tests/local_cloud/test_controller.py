@@ -4,8 +4,11 @@ with nothing left behind."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -67,3 +70,45 @@ def test_cli_reports_user_errors_in_one_line(tmp_path):
     )
     assert result.returncode == 2
     assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr
+
+
+def _warm_environment(cloud: LocalCloud) -> int:
+    """Create and invoke a function on `cloud`; return the pid of its execution environment."""
+    import boto3
+
+    from tests.local_cloud.helpers import invoke, zip_bytes
+
+    lam = boto3.client(
+        "lambda", endpoint_url=cloud.endpoint_url, region_name="us-east-1",
+        aws_access_key_id="test", aws_secret_access_key="test",
+    )  # fmt: skip
+    code = zip_bytes({"app.py": "import os\n\ndef handler(event, context):\n    return os.getpid()\n"})
+    lam.create_function(
+        FunctionName="pid", Runtime="python3.11", Handler="app.handler",
+        Role="arn:aws:iam::000000000000:role/r", Code={"ZipFile": code},
+    )  # fmt: skip
+    lam.get_waiter("function_active_v2").wait(FunctionName="pid")
+    pid = invoke(lam, "pid").payload
+    assert processes.alive(pid)
+    return pid
+
+
+@pytest.mark.slow
+def test_stop_leaves_no_lambda_environment_even_after_a_crash(tmp_path):
+    # GIVEN a local cloud with a warm Lambda environment
+    cloud = LocalCloud(port=free_port(), state_dir=tmp_path)
+    cloud.start()
+    try:
+        env_pid = _warm_environment(cloud)
+        # WHEN LocalStack dies without shutting down (kill -9), its environment outlives it
+        localstack_pid = cloud.pid()
+        os.kill(localstack_pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while processes.alive(localstack_pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert processes.alive(env_pid)
+    finally:
+        # THEN `stop` (what `down` runs) still finds and ends it: nothing is left
+        cloud.stop()
+    assert not processes.alive(env_pid)
+    assert not list((tmp_path / "lambda").glob("*/pid"))
