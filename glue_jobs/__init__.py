@@ -2,5 +2,5 @@
 
 Each script (`validate_reviews.py`, `preprocess_reviews.py`) is what AWS Glue runs from
 `Command.ScriptLocation`; `_runtime` is their shared entry point (arguments, session, S3 I/O) and
-travels with `review_sentiment` in the `--extra-py-files` zip built by `glue_jobs.bundle`.
+travels with `review_sentiment` in the `--extra-py-files` zip (built by `stack.deployment`).
 """

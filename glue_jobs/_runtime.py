@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import shutil
 import sys
@@ -25,8 +24,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
+from review_sentiment import s3_io
 from review_sentiment.progress import Progress
 
 # Environment knobs of the local SparkSession (ignored on AWS Glue, which sizes its own).
@@ -36,8 +35,6 @@ ENV_SHUFFLE_PARTITIONS = "GLUE_JOBS_SHUFFLE_PARTITIONS"
 ENV_LOG_LEVEL = "GLUE_JOBS_SPARK_LOG_LEVEL"  # default ERROR: Spark's WARN lines drown the job's own
 DEFAULTS = {ENV_SPARK_MASTER: "local[2]", ENV_DRIVER_MEMORY: "2g", ENV_SHUFFLE_PARTITIONS: "4"}
 
-# Files Spark or S3 tools leave next to data; never data themselves.
-_HOUSEKEEPING_PREFIXES = ("_", ".")
 
 
 class JobArgumentError(ValueError):
@@ -108,21 +105,6 @@ def int_arg(args: Mapping[str, str], name: str) -> int:
 
 
 # --- locations ---------------------------------------------------------------------------------------
-def is_s3(uri: str) -> bool:
-    return urlparse(uri).scheme in ("s3", "s3a", "s3n")
-
-
-def split_s3(uri: str) -> tuple[str, str]:
-    parsed = urlparse(uri)
-    if not parsed.netloc:
-        raise JobArgumentError(f"{uri!r} is not an S3 URI like s3://bucket/prefix/")
-    return parsed.netloc, parsed.path.lstrip("/")
-
-
-def _is_data_file(relative: str) -> bool:
-    return not any(part.startswith(_HOUSEKEEPING_PREFIXES) for part in Path(relative).parts)
-
-
 @dataclass
 class JobStorage:
     """Input and output locations as Spark sees them: native on AWS Glue, staged through boto3 elsewhere."""
@@ -139,10 +121,10 @@ class JobStorage:
         return self.s3
 
     def input_files(self, uri: str) -> list[str]:
-        """Data files under `uri` (a prefix, folder or single file) as paths Spark can read, sorted."""
-        if is_s3(uri) and not self.staged:
-            bucket, prefix = split_s3(uri)
-            return sorted(f"s3://{bucket}/{key}" for key, _ in self._s3_objects(bucket, prefix))
+        """Data files at `uri` (a prefix, folder or single file) as paths Spark can read, sorted."""
+        if s3_io.is_s3(uri) and not self.staged:
+            bucket, _ = s3_io.split_s3(uri)
+            return sorted(f"s3://{bucket}/{key}" for key, _ in s3_io.data_objects(self._client(), uri))
         local = Path(self.input_dir(uri))
         if local.is_file():
             return [str(local)]
@@ -150,71 +132,28 @@ class JobStorage:
             return []
         return sorted(
             str(p) for p in local.rglob("*")
-            if p.is_file() and p.stat().st_size > 0 and _is_data_file(str(p.relative_to(local)))
+            if p.is_file() and p.stat().st_size > 0 and s3_io.is_data_file(str(p.relative_to(local)))
         )
 
     def input_dir(self, uri: str) -> str:
-        """`uri` readable by Spark: itself, or (staged) a local copy of every object under it."""
-        if not is_s3(uri) or not self.staged:
-            return uri
-        bucket, prefix = split_s3(uri)
+        """`uri` readable by Spark: itself, or (staged) a local copy of the object or prefix."""
+        if not s3_io.is_s3(uri) or not self.staged:
+            return str(s3_io.local_path(uri)) if not s3_io.is_s3(uri) else uri
         target = Path(tempfile.mkdtemp(prefix="in-", dir=self.workdir))
-        objects = list(self._s3_objects(bucket, prefix))
-        if len(objects) == 1 and objects[0][0] == prefix:  # a single object, not a prefix
-            path = target / Path(prefix).name
-            self._client().download_file(bucket, prefix, str(path))
-            return str(path)
-        base = prefix if prefix.endswith("/") or not prefix else prefix + "/"
-        for key, _ in objects:
-            path = target / key[len(base):]
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._client().download_file(bucket, key, str(path))
-        return str(target)
-
-    def _s3_objects(self, bucket: str, prefix: str) -> Iterator[tuple[str, int]]:
-        paginator = self._client().get_paginator("list_objects_v2")
-        base = prefix if prefix.endswith("/") or not prefix else prefix + "/"
-        for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
-            for obj in page.get("Contents", []):
-                key = obj["Key"]
-                if key.endswith("/") or obj.get("Size", 0) == 0:
-                    continue
-                if key != prefix and not key.startswith(base):
-                    continue  # s3://b/raw must not pick up s3://b/raw-old/...
-                if _is_data_file(key[len(base):] if key.startswith(base) else Path(key).name):
-                    yield key, obj["Size"]
+        return str(s3_io.download(self._client(), uri, target))
 
     @contextlib.contextmanager
     def output_dir(self, uri: str) -> Iterator[str]:
         """Where Spark writes `uri`; staged outputs are uploaded (replacing what was there) on exit."""
-        if not is_s3(uri) or not self.staged:
+        if not s3_io.is_s3(uri) or not self.staged:
             yield uri
             return
         local = Path(tempfile.mkdtemp(prefix="out-", dir=self.workdir)) / "data"
         yield str(local)
-        bucket, prefix = split_s3(uri)
-        base = prefix if prefix.endswith("/") else prefix + "/"
-        self._delete_prefix(bucket, base)
-        for path in sorted(local.rglob("*")):
-            if path.is_file() and not path.name.endswith(".crc"):
-                self._client().upload_file(str(path), bucket, base + str(path.relative_to(local)))
-
-    def _delete_prefix(self, bucket: str, prefix: str) -> None:
-        paginator = self._client().get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
-            keys = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
-            if keys:
-                self._client().delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+        s3_io.upload_folder(self._client(), local, uri, replace=True)
 
     def write_json(self, uri: str, payload: dict) -> None:
-        body = json.dumps(payload, indent=2, sort_keys=True, default=str).encode()
-        if is_s3(uri):
-            bucket, key = split_s3(uri)
-            self._client().put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
-            return
-        path = Path(uri.removeprefix("file://"))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(body)
+        s3_io.write_json(self._client() if s3_io.is_s3(uri) else None, uri, payload)
 
 
 # --- Spark ---------------------------------------------------------------------------------------------

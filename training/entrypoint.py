@@ -1,0 +1,172 @@
+"""Training container entrypoint: ONE model kind, from the preprocessing job's Parquet to a model on S3.
+
+    python -m training.entrypoint --model-kind logreg \
+        --data-uri s3://<processed>/runs/<run>/processed/ --output-uri s3://<models>/runs/<run>/logreg/
+
+Reads <data-uri>/split={train,validation,test}/ (Parquet written by glue_jobs/preprocess_reviews.py),
+runs review_sentiment.train.train_model_kind (Optuna HPO, final fit, ONNX export behind the parity gate,
+MLflow logging) and writes to <output-uri>:
+  result.json         what the pipeline's selection step reads (metrics, latency, parity, URIs)
+  model.onnx          the exported graph (raw text + numeric features in, label + probabilities out)
+  metrics.json        validation/test metrics, latency and size
+  parity_report.json  sklearn vs onnxruntime agreement on the held-out rows and the bounds applied
+Either URI may be a local folder. Settings come from SENTIMENT_* variables (trials, MLflow store, ...).
+On failure it writes <output-uri>/error.json when it can and exits 1 with a one-line error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from review_sentiment import s3_io
+from review_sentiment.config import MODEL_KINDS, Settings, SettingsError
+from review_sentiment.datasets import SPLITS, DatasetError
+from review_sentiment.progress import Progress
+
+RESULT_FILE, MODEL_FILE, METRICS_FILE, PARITY_FILE, ERROR_FILE = (
+    "result.json", "model.onnx", "metrics.json", "parity_report.json", "error.json"
+)
+METRIC_KEYS = (
+    "val_macro_f1", "test_macro_f1", "test_accuracy", "test_rows", "onnx_p50_ms", "onnx_p99_ms",
+    "onnx_size_bytes", "n_trials",
+)
+# Errors a user fixes by changing the input or the settings: one line, no traceback.
+USER_ERRORS = (DatasetError, SettingsError, FileNotFoundError, ValueError)
+
+
+class MissingSplit(FileNotFoundError):
+    """The data location lacks one of the split folders the preprocessing job writes."""
+
+
+def _s3():
+    from review_sentiment import aws
+
+    return aws.client("s3")
+
+
+def stage_splits(data_uri: str, workdir: Path) -> dict[str, Path]:
+    """Local folders holding each split's Parquet files (downloaded when data_uri is on S3)."""
+    folders = {}
+    for split in SPLITS:
+        uri = s3_io.join(data_uri, f"split={split}")
+        if s3_io.is_s3(uri):
+            if not any(key.endswith(".parquet") for key, _ in s3_io.data_objects(_s3(), uri + "/")):
+                raise MissingSplit(f"no Parquet under {uri}/: run the preprocessing job on this data first")
+            folders[split] = s3_io.download(_s3(), uri + "/", workdir / f"split={split}")
+        else:
+            local = s3_io.local_path(uri)
+            if not any(local.glob("*.parquet")):
+                raise MissingSplit(f"no Parquet under {local}/: run the preprocessing job on this data first")
+            folders[split] = local
+    return folders
+
+
+def parity_report(result: dict, settings: Settings) -> dict:
+    passed = (result["parity_label_agreement"] >= settings.parity_min_label_agreement
+              and result["parity_max_prob_diff"] <= settings.parity_max_prob_diff)
+    return {
+        "model_kind": result["model_kind"],
+        "rows": result["parity_rows"],
+        "label_agreement": result["parity_label_agreement"],
+        "max_prob_diff": result["parity_max_prob_diff"],
+        "min_label_agreement": settings.parity_min_label_agreement,
+        "max_prob_diff_allowed": settings.parity_max_prob_diff,
+        "passed": passed,
+    }
+
+
+def train_one(
+    model_kind: str, data_uri: str, output_uri: str, settings: Settings, progress: Progress
+) -> dict:
+    """Stages the splits, trains, and writes the outputs; returns result.json's content."""
+    from review_sentiment.train import load_training_data, train_model_kind  # heavy: sklearn, mlflow
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix=f"train-{model_kind}-") as tmp:
+        workdir = Path(tmp)
+        folders = stage_splits(data_uri, workdir / "data")
+        progress(f"{model_kind}: data from {data_uri}")
+        data = load_training_data(settings, **folders, progress=progress)
+        for name, counts in data.splits.counts().items():
+            progress(f"  {name:<10} {counts['rows']:>6} rows, {counts['neutral_excluded']} neutral excluded")
+        result = train_model_kind(model_kind, data, settings, output_dir=workdir / "out", progress=progress)
+        parity = parity_report(result, settings)
+        result.update(
+            onnx_uri=s3_io.join(output_uri, MODEL_FILE),
+            onnx_path=s3_io.join(output_uri, MODEL_FILE),
+            output_uri=output_uri,
+            data_uri=data_uri,
+            parity_passed=parity["passed"],
+            split_counts=data.splits.counts(),
+            training_seconds=round(time.perf_counter() - started, 1),
+        )
+        outputs = workdir / "publish"
+        outputs.mkdir()
+        (outputs / MODEL_FILE).write_bytes((workdir / "out" / model_kind / MODEL_FILE).read_bytes())
+        (outputs / METRICS_FILE).write_text(json.dumps(
+            {"model_kind": model_kind, **{k: result[k] for k in METRIC_KEYS}}, indent=2))
+        (outputs / PARITY_FILE).write_text(json.dumps(parity, indent=2))
+        (outputs / RESULT_FILE).write_text(json.dumps(result, indent=2, sort_keys=True, default=str))
+        s3_io.upload_folder(_s3() if s3_io.is_s3(output_uri) else None, outputs, output_uri, replace=True)
+    progress(f"{model_kind}: wrote {', '.join([RESULT_FILE, MODEL_FILE, METRICS_FILE, PARITY_FILE])} "
+             f"to {output_uri}")
+    return result
+
+
+def _record_failure(output_uri: str, model_kind: str, message: str) -> None:
+    try:
+        s3_io.write_json(_s3() if s3_io.is_s3(output_uri) else None, s3_io.join(output_uri, ERROR_FILE),
+                         {"model_kind": model_kind, "error": message})
+    except Exception as exc:  # the one-line error below still says what failed
+        print(f"(could not write {ERROR_FILE}: {exc})", file=sys.stderr)
+
+
+def run(
+    model_kind: Annotated[str, typer.Option(help=f"one of: {', '.join(MODEL_KINDS)}")],
+    data_uri: Annotated[str, typer.Option(help="processed data: s3://... or a folder with split=*/")],
+    output_uri: Annotated[str, typer.Option(help="where the model and reports go: s3://... or a folder")],
+    trials: Annotated[int | None, typer.Option(help="Optuna trials (SENTIMENT_TRIALS_PER_KIND)")] = None,
+) -> None:
+    """Train ONE model kind on processed data and publish the model, metrics and parity report."""
+    progress = Progress()
+    try:
+        if model_kind not in MODEL_KINDS:
+            raise ValueError(f"unknown model kind {model_kind!r}; choose from {', '.join(MODEL_KINDS)}")
+        settings = Settings.from_env(**({"trials_per_kind": trials} if trials else {}))
+        train_one(model_kind, data_uri, output_uri, settings, progress)
+    except Exception as exc:
+        message = f"training {model_kind} failed: {type(exc).__name__}: {exc}".replace("\n", " ")
+        if not isinstance(exc, USER_ERRORS):
+            import traceback
+
+            traceback.print_exc()  # a bug, not an input problem: keep the stack for the log
+        _record_failure(output_uri, model_kind, message)
+        print(message, file=sys.stderr, flush=True)
+        raise typer.Exit(1) from None
+
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+app.command()(run)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs the command; returns the exit code (0 on success, 1 when training failed, 2 on bad usage)."""
+    try:
+        command = typer.main.get_command(app)
+        code = command.main(args=argv, prog_name="training.entrypoint", standalone_mode=False)
+    except click.UsageError as exc:
+        print(f"error: {exc.format_message()} (see --help)", file=sys.stderr)
+        return 2
+    return code or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
