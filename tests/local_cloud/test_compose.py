@@ -1,0 +1,100 @@
+"""docker-compose.localstack.yml cannot run here (no Docker engine): check its structure instead, and that it
+stays in step with the pinned versions and the files it mounts."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from local_cloud import settings
+
+ROOT = settings.REPO_ROOT
+COMPOSE = ROOT / "docker-compose.localstack.yml"
+EXPECTED_SERVICES = {"localstack", "postgres", "mlflow", "prometheus", "grafana", "exporter"}
+# folders that another part of the project fills (the metrics exporter, the Grafana dashboards)
+FILLED_LATER = {"observability", "dashboards"}
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load(COMPOSE.read_text())
+
+
+def _pin(requirements: str, package: str) -> str:
+    pattern = rf"^{re.escape(package)}(?:\[[^\]]*\])?==([^\s#]+)"
+    match = re.search(pattern, (ROOT / requirements).read_text(), re.M)
+    assert match, f"{package} is not pinned in {requirements}"
+    return match.group(1)
+
+
+def test_services_are_the_local_cloud_and_its_companions(compose):
+    assert set(compose["services"]) == EXPECTED_SERVICES
+
+
+def test_ports_are_published_once_on_localhost(compose):
+    published = {}
+    for name, service in compose["services"].items():
+        for mapping in service.get("ports", []):
+            host, host_port, _ = mapping.split(":")
+            assert host == "127.0.0.1", f"{name} publishes {mapping} beyond this machine"
+            assert host_port not in published, f"{name} and {published.get(host_port)} publish {host_port}"
+            published[host_port] = name
+    assert published["4566"] == "localstack"  # the port every LocalStack tool expects
+    assert {"5432", "5000", "9090", "3000", "9106"} <= set(published)
+
+
+def test_mount_sources_build_contexts_and_volumes_exist(compose):
+    declared_volumes = set(compose.get("volumes") or {})
+    for name, service in compose["services"].items():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("."):
+                if Path(source).parts[0] in FILLED_LATER and not (ROOT / source).exists():
+                    continue
+                assert (ROOT / source).exists(), f"{name} mounts {source}, which does not exist"
+            else:
+                assert source in declared_volumes, f"{name} uses undeclared volume {source}"
+        if build := service.get("build"):
+            context = ROOT / build["context"]
+            if build["context"] in FILLED_LATER and not context.exists():
+                continue
+            assert context.is_dir(), f"{name} builds from {context}, which does not exist"
+            assert (context / build.get("dockerfile", "Dockerfile")).is_file()
+        for dependency in service.get("depends_on", []):
+            assert dependency in compose["services"], f"{name} depends on unknown {dependency}"
+
+
+def test_localstack_image_matches_the_host_pins(compose):
+    localstack = compose["services"]["localstack"]
+    dockerfile = (ROOT / localstack["build"]["dockerfile"]).read_text()
+    image_version = localstack["build"]["args"]["LOCALSTACK_VERSION"]
+    assert image_version == _pin("requirements/localstack.txt", "localstack-core")
+    assert f"awslambdaric=={_pin('requirements/ml.txt', 'awslambdaric')}" in dockerfile
+    assert "LAMBDA_RUNTIME_EXECUTOR=local-process" in dockerfile  # the executor the plugin registers
+    assert "COPY local_cloud/plugins" in dockerfile
+
+
+def test_prometheus_scrapes_the_exporter_and_grafana_reads_the_dashboards(compose):
+    prometheus = yaml.safe_load((ROOT / "local_cloud/docker/prometheus.yml").read_text())
+    targets = [t for job in prometheus["scrape_configs"] for c in job["static_configs"] for t in c["targets"]]
+    exporter_port = compose["services"]["exporter"]["ports"][0].split(":")[-1]
+    assert f"exporter:{exporter_port}" in targets
+    provisioning = ROOT / "local_cloud/docker/grafana/provisioning"
+    provider = yaml.safe_load((provisioning / "dashboards/review-sentiment.yml").read_text())
+    grafana_volumes = compose["services"]["grafana"]["volumes"]
+    dashboards_mount = next(v for v in grafana_volumes if v.startswith("./dashboards:"))
+    assert provider["providers"][0]["options"]["path"] == dashboards_mount.split(":")[1]
+
+
+@pytest.mark.skipif(
+    shutil.which("docker") is None
+    or subprocess.run(["docker", "compose", "version"], capture_output=True).returncode != 0,
+    reason="the docker compose plugin is not installed",
+)
+def test_docker_compose_accepts_the_file():
+    subprocess.run(["docker", "compose", "-f", str(COMPOSE), "config", "--quiet"], check=True, cwd=ROOT)
