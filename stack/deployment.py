@@ -49,12 +49,13 @@ def use_local_cloud(cloud) -> None:
     aws.client.cache_clear()
 
 
-def domain_package_zip(package: Path = DOMAIN_PACKAGE) -> bytes:
-    """review_sentiment as a zip for Glue's --extra-py-files (sources only)."""
+def python_packages_zip(packages: tuple[Path, ...] = (DOMAIN_PACKAGE, GLUE_SCRIPTS)) -> bytes:
+    """review_sentiment and glue_jobs (the scripts' shared runtime) as one zip for --extra-py-files."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(package.rglob("*.py")):
-            archive.write(path, path.relative_to(package.parent).as_posix())
+        for package in packages:
+            for path in sorted(package.rglob("*.py")):
+                archive.write(path, path.relative_to(package.parent).as_posix())
     return buffer.getvalue()
 
 
@@ -62,12 +63,12 @@ def upload_job_code(artifacts_bucket: str, scripts: Path = GLUE_SCRIPTS) -> list
     """Glue scripts and the domain package zip, where ScriptLocation and --extra-py-files point."""
     s3 = aws.client("s3")
     keys = []
-    for script in sorted(scripts.glob("*.py")):
+    for script in sorted(p for p in scripts.glob("*.py") if not p.name.startswith("_")):
         key = f"glue_jobs/{script.name}"
         s3.put_object(Bucket=artifacts_bucket, Key=key, Body=script.read_bytes())
         keys.append(key)
-    s3.put_object(Bucket=artifacts_bucket, Key="code/review_sentiment.zip", Body=domain_package_zip())
-    keys.append("code/review_sentiment.zip")
+    s3.put_object(Bucket=artifacts_bucket, Key="code/python_packages.zip", Body=python_packages_zip())
+    keys.append("code/python_packages.zip")
     return keys
 
 
@@ -83,6 +84,10 @@ def deploy_stack(
     from local_cloud.deploy import deploy
 
     settings.state_dir.mkdir(parents=True, exist_ok=True)
+    # The local executor runs handlers with the project's environment: no wheels to vendor (see
+    # layers/lambda_build.mk); a deploy to AWS builds with the default (vendor everything).
+    os.environ.setdefault("VENDOR_DEPENDENCIES", "no")
+    _delete_if_failed_create(settings.stack_name, progress)
     progress(f"deploying {template.name} as stack {settings.stack_name} (sam build, sam deploy) ...")
     outputs = deploy(
         cloud,
@@ -95,6 +100,19 @@ def deploy_stack(
     keys = upload_job_code(stack["ArtifactsBucketName"])
     progress(f"stack deployed; uploaded {len(keys)} job files to s3://{stack['ArtifactsBucketName']}/")
     return stack
+
+
+def _delete_if_failed_create(stack_name: str, progress: Progress) -> None:
+    """A stack whose creation rolled back can only be deleted (on AWS too): delete it so deploy can create."""
+    cfn = aws.client("cloudformation")
+    try:
+        status = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]["StackStatus"]
+    except cfn.exceptions.ClientError:
+        return  # no such stack
+    if status in ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_FAILED"):
+        progress(f"stack {stack_name} is {status} after a failed creation: deleting it first")
+        cfn.delete_stack(StackName=stack_name)
+        cfn.get_waiter("stack_delete_complete").wait(StackName=stack_name, WaiterConfig={"Delay": 2})
 
 
 def deployed_stack(cloud, settings: StackSettings) -> DeployedStack:
