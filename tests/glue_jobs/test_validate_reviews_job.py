@@ -1,0 +1,131 @@
+"""validate_reviews on a real SparkSession and local files, checked against the domain's pandas `validate`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from glue_jobs import validate_reviews as job
+from glue_jobs._runtime import NoInputData
+from review_sentiment.datasets import load_reviews, load_shipped, write_jsonl
+from review_sentiment.schema import CANONICAL_COLUMNS
+from review_sentiment.validation import validate
+
+pytestmark = pytest.mark.slow
+FIXTURES = Path(__file__).parents[1] / "ml" / "fixtures"
+
+
+def _bad_rows(good: pd.DataFrame) -> pd.DataFrame:
+    """One row per contract rule, plus a repeat of the first review (a duplicate)."""
+    base = good.iloc[0].to_dict()
+    rows = [
+        {**base, "review_id": "bad-empty", "reviewText": "   "},
+        {**base, "review_id": "bad-rating", "overall": 7},
+        {**base, "review_id": "bad-rating-text", "overall": "five"},
+        {**base, "review_id": "bad-reviewer", "reviewerID": None},
+        {**base, "review_id": "bad-undecodable", "reviewText": "broken \ufffd text"},
+        {**base, "review_id": "bad-helpful", "helpful": [5, 2]},
+        {**base, "review_id": "bad-time", "unixReviewTime": -5},
+        dict(base),  # same review_id as the first good row: a duplicate
+    ]
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def raw_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("raw")
+    good = load_shipped().iloc[:40]
+    write_jsonl(pd.concat([good, _bad_rows(good)], ignore_index=True), folder / "a_reviews.jsonl")
+    shutil.copy(FIXTURES / "kindle_kaggle_sample.csv", folder / "b_kaggle.csv")
+    (folder / "c_broken.jsonl").write_text('{"reviewerID": "A1", "reviewText": "cut off\n')
+    (folder / "notes.txt").write_text("not reviews")
+    return folder
+
+
+def _expected(raw_dir: Path):
+    """The domain's verdict on the same files, read by the domain loaders in file order."""
+    frames = [load_reviews(raw_dir / "a_reviews.jsonl"), load_reviews(raw_dir / "b_kaggle.csv")]
+    return validate(pd.concat(frames, ignore_index=True), max_bad_fraction=1.0)
+
+
+def _args(raw_dir: Path, out: Path, max_bad_fraction: str) -> list[str]:
+    return [
+        "validate_reviews.py", "--JOB_NAME", "validate", "--JOB_RUN_ID", "jr_test",
+        "--input_path", str(raw_dir), "--valid_output_path", str(out / "valid"),
+        "--quarantine_output_path", str(out / "quarantine"), "--report_path", str(out / "report.json"),
+        "--max_bad_fraction", max_bad_fraction,
+    ]
+
+
+@pytest.fixture(scope="module")
+def accepted(spark, raw_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("validated")
+    report = job.main(_args(raw_dir, out, "0.5"), spark=spark)
+    return out, report
+
+
+def test_every_row_is_either_valid_or_quarantined_with_the_domain_reason(accepted, raw_dir):
+    out, report = accepted
+    expected = _expected(raw_dir)
+    quarantine = pd.read_parquet(out / "quarantine")
+    valid = pd.read_parquet(out / "valid")
+
+    parsed = quarantine[quarantine["reason"] != job.UNPARSEABLE]
+    assert Counter(zip(parsed["review_id"], parsed["reason"], strict=True)) == Counter(
+        zip(expected.quarantine["review_id"], expected.quarantine["reason"], strict=True)
+    )
+    assert sorted(valid["review_id"]) == sorted(expected.valid["review_id"])
+    assert len(valid) + len(quarantine) == report["rows"]
+    assert report["rows"] == len(expected.valid) + len(expected.quarantine) + 1
+    assert (quarantine["reason"] == job.UNPARSEABLE).sum() == 1  # the cut-off line is kept, not dropped
+    assert quarantine["raw"].notna().all() and quarantine["source_file"].notna().all()
+    duplicate = quarantine[quarantine["reason"] == "duplicate_review_id"]
+    assert len(duplicate) >= 1
+    assert json.loads(duplicate["raw"].iloc[0])["review_id"] == duplicate["review_id"].iloc[0]
+
+
+def test_valid_rows_keep_the_contract_types(accepted):
+    out, _ = accepted
+    valid = pd.read_parquet(out / "valid")
+    assert list(valid.columns) == list(CANONICAL_COLUMNS)
+    assert valid["overall"].between(1, 5).all()
+    assert pd.api.types.is_integer_dtype(valid["overall"])
+    assert pd.api.types.is_integer_dtype(valid["unixReviewTime"])
+    assert all(len(h) == 2 for h in valid["helpful"] if h is not None)
+
+
+def test_the_report_counts_rows_and_reasons(accepted, raw_dir):
+    out, report = accepted
+    written = json.loads((out / "report.json").read_text())
+    assert written == json.loads(json.dumps(report))
+    expected = _expected(raw_dir).report
+    assert written["valid"] == expected["valid"]
+    assert written["quarantined"] == expected["quarantined"] + 1
+    assert written["reasons"] == {**expected["reasons"], job.UNPARSEABLE: 1}
+    assert written["rejected"] is False
+    assert written["input_files"] == 3 and written["skipped_files"] == ["notes.txt"]
+
+
+def test_a_batch_above_the_threshold_fails_with_what_to_do(spark, raw_dir, tmp_path):
+    with pytest.raises(job.ValidationRejected) as failure:
+        job.main(_args(raw_dir, tmp_path, "0.01"), spark=spark)
+    message = str(failure.value)
+    assert "above the allowed 1.0%" in message and "--max_bad_fraction" in message
+    assert str(tmp_path / "quarantine") in message and "\n" not in message
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["rejected"] is True
+    assert not (tmp_path / "valid").exists()  # nothing valid is published from a rejected batch
+    assert len(pd.read_parquet(tmp_path / "quarantine")) == report["quarantined"]
+
+
+def test_an_input_without_review_files_fails_clearly(spark, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "README.md").write_text("nothing here")
+    with pytest.raises(NoInputData, match=r"no review files under .*upload JSON lines"):
+        job.main(_args(empty, tmp_path, "0.05"), spark=spark)
