@@ -58,3 +58,37 @@ lint: venv ## ruff
 .PHONY: bench
 bench: venv ## benchmarks that print figures
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# --- the embedded local cloud (LocalStack on the host, no Docker) -------------------------------
+TEMPLATE ?= template.yaml
+EVENT    ?=
+LOCAL_CLOUD := $(PY) -m local_cloud
+
+.PHONY: up
+up: venv localstack-venv ## start the local cloud (LOCAL_CLOUD_PORT, default 4566) and wait until healthy
+	$(LOCAL_CLOUD) up
+
+.PHONY: down
+down: ## stop the local cloud and every Lambda environment it started
+	@if [ -x $(PY) ]; then $(LOCAL_CLOUD) down; fi
+
+.PHONY: status
+status: ## is the local cloud running and healthy?
+	$(LOCAL_CLOUD) status
+
+.PHONY: logs
+logs: ## LocalStack's log (follow it)
+	$(LOCAL_CLOUD) logs -f
+
+.PHONY: deploy
+deploy: venv localstack-venv sam-venv ## sam build + deploy TEMPLATE (template.yaml) to the local cloud
+	$(LOCAL_CLOUD) deploy --template $(TEMPLATE)
+
+.PHONY: invoke
+invoke: venv ## invoke a deployed function without Docker: make invoke FUNCTION=<LogicalId> EVENT=events/<file>.json
+	@test -n "$(FUNCTION)" || { echo "usage: make invoke FUNCTION=<LogicalId> [EVENT=events/<file>.json]"; exit 2; }
+	$(LOCAL_CLOUD) invoke $(FUNCTION) --template $(TEMPLATE) $(if $(EVENT),-e $(EVENT))
+
+.PHONY: validate
+validate: sam-venv ## sam validate --lint on TEMPLATE
+	.venv-sam/bin/sam validate --lint --template-file $(TEMPLATE)
