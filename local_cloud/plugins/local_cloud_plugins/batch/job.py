@@ -143,6 +143,12 @@ class LocalBatchJob(Job):
         self._mark_stopped(success=result.outcome is Outcome.SUCCEEDED)
 
     # --- DescribeJobs ---------------------------------------------------------------------------------
+    def describe_short(self) -> dict[str, Any]:
+        result = super().describe_short()
+        if not self.attempts:  # cancelled or failed before a slot freed: never started, as on AWS
+            result.pop("startedAt", None)
+        return result
+
     def _definition(self) -> dict[str, Any]:
         return self.job_definition.container_properties or {}
 

@@ -152,6 +152,11 @@ class JobQueue:
             handle.stop(reason)
         for _ in self._workers:
             self._pending.put(None)
+        # wait for the processes to end: job processes run in their own sessions, so they would
+        # outlive LocalStack if it exited first
+        deadline = time.monotonic() + self.stop_grace_seconds + 2 * _POLL_SECONDS + 1
+        for worker in self._workers:
+            worker.join(timeout=max(0.0, deadline - time.monotonic()))
 
     def _work(self) -> None:
         while (handle := self._pending.get()) is not None:
