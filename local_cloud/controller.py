@@ -216,6 +216,16 @@ class LocalCloud:
         self.stop()
         raise LocalCloudError(f"LocalStack was not healthy after {timeout_s:.0f} s; see {self.log_file}")
 
+    def ensure_running(self) -> bool:
+        """Start the local cloud unless a healthy one already answers here; True if this call started it.
+
+        For commands that need the cloud (the README's main job): they start it when none is running and
+        leave a running one alone."""
+        if self.is_healthy():
+            return False
+        self.start()
+        return True
+
     def stop(self, grace_s: float = 5.0) -> bool:
         """Stop LocalStack and every Lambda environment it started; return whether one was running.
 
