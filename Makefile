@@ -43,8 +43,8 @@ sam-venv: $(SAM_VENV)/.stamp ## SAM CLI and samlocal in their own environment
 
 # --- the two commands of the README -------------------------------------------------------------
 .PHONY: run
-run: venv ## the main job, end to end
-	$(PY) -m review_sentiment.cli run
+run: venv localstack-venv sam-venv ## the main job: local cloud, deploy, training pipeline, model on the API
+	$(PY) -m stack run $(RUN_ARGS)
 
 .PHONY: test
 test: venv localstack-venv ## every test

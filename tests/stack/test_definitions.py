@@ -1,0 +1,144 @@
+"""Static checks of template.yaml, the state machine definition and the shipped events."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from stack_test_support import REPO_ROOT
+
+from review_sentiment.champion import Champion
+from review_sentiment.pipeline_run import RunRequest
+from review_sentiment.pipeline_selection import decide
+
+ASL = json.loads((REPO_ROOT / "state_machine" / "training_pipeline.asl.json").read_text())
+LAMBDA_RETRY = {"Lambda.ServiceException", "Lambda.TooManyRequestsException"}
+
+
+class _IgnoreTags(yaml.SafeLoader):
+    pass
+
+
+_IgnoreTags.add_multi_constructor("!", lambda loader, suffix, node: f"!{suffix}")
+TEMPLATE = yaml.load((REPO_ROOT / "template.yaml").read_text(), Loader=_IgnoreTags)
+
+
+def all_states(states: dict) -> dict:
+    found = dict(states)
+    for state in states.values():
+        if "ItemProcessor" in state:
+            found.update(all_states(state["ItemProcessor"]["States"]))
+    return found
+
+
+def test_template_passes_cfn_lint():
+    lint = subprocess.run(
+        [str(Path(sys.executable).with_name("cfn-lint")), str(REPO_ROOT / "template.yaml")],
+        capture_output=True,
+        text=True,
+    )
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_every_substitution_in_the_definition_is_provided_and_used():
+    machine = TEMPLATE["Resources"]["TrainingPipelineStateMachine"]["Properties"]
+    provided = set(machine["DefinitionSubstitutions"])
+    used = set(re.findall(r"\$\{(\w+)\}", json.dumps(ASL)))
+    assert used == provided
+
+
+def test_every_transition_targets_an_existing_state_and_names_are_pascal_case():
+    for scope in [ASL["States"], ASL["States"]["TrainModels"]["ItemProcessor"]["States"]]:
+        for name, state in scope.items():
+            assert re.fullmatch(r"(?:[A-Z][a-z0-9]*)+", name), name
+            targets = [state.get("Next"), state.get("Default")]
+            targets += [c["Next"] for c in state.get("Catch", []) + state.get("Choices", [])]
+            assert all(t in scope for t in targets if t), (name, targets)
+
+
+def test_every_task_catches_everything_and_lambda_tasks_retry_transient_errors_with_a_timeout():
+    for name, state in all_states(ASL["States"]).items():
+        if state["Type"] not in ("Task", "Map"):
+            continue
+        catch_all = [c for c in state.get("Catch", []) if c["ErrorEquals"] == ["States.ALL"]]
+        assert catch_all, f"{name} has no catch-all"
+        expected = {"RecordFailure": "FailureNotRecorded", "TrainModelKind": "RecordKindFailed"}
+        assert catch_all[0]["Next"] == expected.get(name, "RecordFailure"), name
+        if state["Type"] == "Task":
+            assert state.get("TimeoutSeconds"), f"{name} has no explicit timeout"
+        if "lambda:invoke" in state.get("Resource", ""):
+            retried = {e for r in state.get("Retry", []) for e in r["ErrorEquals"]}
+            assert retried >= LAMBDA_RETRY, name
+            assert all(
+                r.get("BackoffRate", 1) >= 2 for r in state["Retry"] if "Lambda." in r["ErrorEquals"][0]
+            )
+
+
+def test_training_fans_out_with_bounded_concurrency_from_the_run():
+    train = ASL["States"]["TrainModels"]
+    assert train["MaxConcurrencyPath"] == "$.run.settings.max_concurrency"
+    inner = train["ItemProcessor"]["States"]["TrainModelKind"]
+    assert inner["Resource"].endswith(":states:::batch:submitJob.sync")
+    for step in ("ValidateReviews", "PreprocessReviews"):
+        assert ASL["States"][step]["Resource"].endswith(":states:::glue:startJobRun.sync")
+
+
+def _resolve(document: dict, path: str):
+    value = document
+    for part in path.removeprefix("$.").split("."):
+        value = value[part]
+    return value
+
+
+def _choose(state: dict, document: dict) -> str:
+    """A tiny evaluator of the PromotionGate's operators, to check it agrees with the domain decision."""
+
+    def holds(rule: dict) -> bool:
+        if "And" in rule:
+            return all(holds(r) for r in rule["And"])
+        value = _resolve(document, rule["Variable"])
+        if "BooleanEquals" in rule:
+            return value is rule["BooleanEquals"]
+        if "NumericGreaterThanEqualsPath" in rule:
+            return value >= _resolve(document, rule["NumericGreaterThanEqualsPath"])
+        raise AssertionError(f"operator not covered: {rule}")
+
+    return next((c["Next"] for c in state["Choices"] if holds(c)), state["Default"])
+
+
+@pytest.mark.parametrize(
+    ("challenger_f1", "parity", "champion_f1", "expected"),
+    [
+        (0.80, True, None, "Promote"),  # first model
+        (0.80, True, 0.75, "Promote"),  # better than the champion on the same split
+        (0.75, True, 0.75, "KeepChampion"),  # a tie keeps the champion
+        (0.70, True, 0.75, "KeepChampion"),  # worse
+        (0.55, True, None, "KeepChampion"),  # under the configured minimum
+        (0.80, False, None, "KeepChampion"),  # ONNX parity failed
+    ],
+)
+def test_the_promotion_gate_agrees_with_the_domain_decision(challenger_f1, parity, champion_f1, expected):
+    candidate = {
+        "model_kind": "mlp",
+        "val_macro_f1": 0.8,
+        "test_macro_f1": challenger_f1,
+        "onnx_p99_ms": 1.0,
+        "parity_passed": parity,
+    }
+    champion = None if champion_f1 is None else Champion("m", "1", "logreg", "s3://b/k", champion_f1, "r")
+    settings = {"latency_budget_ms": 5.0, "min_improvement": 0.0, "min_macro_f1": 0.6}
+    selection = decide([candidate], [], champion, champion_f1, settings)
+    chosen = _choose(ASL["States"]["PromotionGate"], {"decision": {"selection": selection}})
+    assert chosen == expected
+    assert selection["gate"]["passed"] is (expected == "Promote")
+
+
+def test_the_documented_execution_inputs_are_valid():
+    for name in ("training_pipeline_input.json", "prepare_run.json"):
+        event = json.loads((REPO_ROOT / "events" / name).read_text())
+        RunRequest.parse(event.get("request", event))

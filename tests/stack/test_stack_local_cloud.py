@@ -1,0 +1,132 @@
+"""End to end on the embedded local cloud: deploy template.yaml, run the training pipeline, call the API.
+
+One stack for the module, deployed from nothing into the test session's own local cloud; the tests
+run in order and each leaves the champion that the next one expects. Small on purpose: one model
+kind, one Optuna trial.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from review_sentiment import aws
+from review_sentiment.config import Settings
+from review_sentiment.datasets import assign_split, load_shipped, write_jsonl
+from stack import deployment, execution
+from stack.progress import Progress
+from stack.settings import SHIPPED_REVIEWS, StackSettings
+
+pytestmark = [pytest.mark.slow, pytest.mark.localcloud]
+
+TRAINING = {"model_kinds": ["logreg"], "trials_per_kind": 1}
+
+
+@pytest.fixture(scope="module")
+def stack(local_cloud, tmp_path_factory):
+    state = tmp_path_factory.mktemp("stack")
+    settings = StackSettings(stack_name="review-sentiment-e2e", state_dir=state)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in local_cloud.client_env().items():
+            patch.setenv(name, value)
+        aws.client.cache_clear()
+        # these tests check behaviour, not speed: no latency budget on a busy machine
+        yield deployment.deploy_stack(
+            local_cloud,
+            settings,
+            Progress(),
+            build_dir=state / "build",
+            extra_parameters={"LatencyBudgetMs": "1000"},
+        )
+    aws.client.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def served(stack) -> dict:
+    """What the first test promoted (the later tests check that it keeps serving)."""
+    return {}
+
+
+def run_pipeline(stack, request: dict) -> execution.ExecutionResult:
+    arn = execution.start_execution(stack["TrainingPipelineStateMachineArn"], request)
+    return execution.follow(arn, Progress(), poll_s=2.0, timeout_s=1500)
+
+
+def predict(stack, text: str = "A wonderful book, I loved every page.") -> tuple[int, dict]:
+    request = urllib.request.Request(
+        f"{stack.api_base_url}/predict",
+        data=json.dumps({"text": text}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def test_before_any_run_the_api_answers_503(stack):
+    status, body = predict(stack)
+    assert status == 503
+    assert "no champion" in body["message"]
+
+
+def test_the_main_job_promotes_a_model_that_the_api_serves(stack, served):
+    raw_prefix = execution.upload_reviews(stack["RawBucketName"], SHIPPED_REVIEWS)
+    result = run_pipeline(stack, {"raw_prefix": raw_prefix, **TRAINING})
+    assert result.status == "SUCCEEDED", result.cause
+    assert result.output["decision"] == "promoted"
+    version = result.output["promotion"]["version"]
+    status, body = predict(stack)
+    assert status == 200
+    assert body["model_version"] == version and body["model_kind"] == "logreg"
+    assert body["label"] == "positive"
+    assert [s.name for s in result.states][:3] == ["PrepareRun", "ValidateReviews", "PreprocessReviews"]
+    served["version"] = version
+
+
+def test_a_worse_challenger_keeps_the_champion_and_says_why(stack, served, tmp_path):
+    # Same reviews, but the training and validation rows carry inverted ratings: the challenger learns
+    # the opposite sentiment, while the test split (kept intact) shows the champion is better.
+    reviews = load_shipped()
+    train_side = assign_split(reviews, Settings().seed) != "test"
+    inverted = reviews["overall"].map({1: 5, 2: 4, 3: 3, 4: 2, 5: 1})
+    reviews.loc[train_side, "overall"] = inverted[train_side]
+    path = write_jsonl(reviews, tmp_path / "inverted_reviews.jsonl.gz")
+    result = run_pipeline(
+        stack, {"raw_prefix": execution.upload_reviews(stack["RawBucketName"], path), **TRAINING}
+    )
+    assert result.status == "SUCCEEDED", result.cause
+    assert result.output["decision"] == "champion_kept"
+    assert result.output["summary"].startswith(f"champion version {served['version']} kept")
+    assert "does not beat champion" in result.output["summary"]
+    assert "KeepChampion" in [s.name for s in result.states]
+    assert predict(stack)[1]["model_version"] == served["version"]
+
+
+def test_a_prefix_without_data_fails_clearly_and_the_champion_keeps_serving(stack, served):
+    empty = f"s3://{stack['RawBucketName']}/nothing-here/"
+    result = run_pipeline(stack, {"raw_prefix": empty, **TRAINING})
+    assert result.status == "FAILED"
+    assert result.error == "NoInputData"
+    assert f"no review files under {empty}" in result.cause
+    assert predict(stack)[1]["model_version"] == served["version"]
+
+
+def test_a_batch_rejected_by_validation_fails_clearly_and_the_champion_keeps_serving(stack, served, tmp_path):
+    reviews = load_shipped().head(400).copy()
+    reviews.loc[reviews.index[:200], "overall"] = 9  # half the batch breaks the rating range
+    path = tmp_path / "bad_reviews.jsonl.gz"
+    write_jsonl(reviews, path)
+    result = run_pipeline(
+        stack, {"raw_prefix": execution.upload_reviews(stack["RawBucketName"], path), **TRAINING}
+    )
+    assert result.status == "FAILED"
+    assert result.error == "GlueJobFailed"
+    assert "batch rejected: 200 of 400 rows" in result.cause
+    assert "rating_out_of_range" in result.cause
+    assert predict(stack)[1]["model_version"] == served["version"]
