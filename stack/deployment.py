@@ -12,6 +12,8 @@ from review_sentiment import aws
 from stack.progress import Progress
 from stack.settings import DOMAIN_PACKAGE, GLUE_SCRIPTS, TEMPLATE, StackSettings
 
+ENV_VENDOR = "VENDOR_DEPENDENCIES"  # read by layers/lambda_build.mk
+
 
 @dataclass(frozen=True)
 class DeployedStack:
@@ -80,23 +82,61 @@ def deploy_stack(
     build_dir: Path | None = None,
     extra_parameters: dict[str, str] | None = None,
 ) -> DeployedStack:
-    """sam build + sam deploy to the local cloud, then the Glue job code to the artifacts bucket."""
-    from local_cloud.deploy import deploy
+    """sam build + sam deploy to the local cloud, then the Glue job code to the artifacts bucket.
+
+    The local cloud's executor runs handlers with the project's own environment, so the build skips
+    vendoring wheels (VENDOR_DEPENDENCIES=no, layers/lambda_build.mk) and keeps its own SAM cache:
+    a later `sam build` for AWS never reuses these lighter artifacts.
+    """
+    from local_cloud import stacks
+    from local_cloud.deploy import run_sam
 
     settings.state_dir.mkdir(parents=True, exist_ok=True)
-    # The local executor runs handlers with the project's environment: no wheels to vendor (see
-    # layers/lambda_build.mk); a deploy to AWS builds with the default (vendor everything).
-    os.environ.setdefault("VENDOR_DEPENDENCIES", "no")
+    build_dir = Path(build_dir or settings.state_dir / "sam-build").resolve()
+    cache_dir = settings.state_dir / "sam-cache"
+    config = ["--config-file", str(stacks.SAMCONFIG), "--config-env", "default"]
+    overrides = settings.parameter_overrides(extra_parameters)
     _delete_if_failed_create(settings.stack_name, progress)
     progress(f"deploying {template.name} as stack {settings.stack_name} (sam build, sam deploy) ...")
-    outputs = deploy(
+    before = os.environ.get(ENV_VENDOR)
+    os.environ[ENV_VENDOR] = "no"
+    try:
+        run_sam(
+            [
+                "build",
+                "--template-file",
+                str(template),
+                "--build-dir",
+                str(build_dir),
+                "--cached",
+                "--cache-dir",
+                str(cache_dir),
+                *config,
+            ],
+            None,
+            template.parent,
+        )
+    finally:
+        if before is None:
+            os.environ.pop(ENV_VENDOR, None)
+        else:
+            os.environ[ENV_VENDOR] = before
+    run_sam(
+        [
+            "deploy",
+            "--template-file",
+            str(build_dir / "template.yaml"),
+            "--stack-name",
+            settings.stack_name,
+            "--no-confirm-changeset",
+            *config,
+            "--parameter-overrides",
+            *(f"{k}={v}" for k, v in overrides.items()),
+        ],
         cloud,
-        template,
-        stack_name=settings.stack_name,
-        build_dir=build_dir,
-        parameter_overrides=settings.parameter_overrides(extra_parameters),
+        template.parent,
     )
-    stack = DeployedStack(outputs, cloud.endpoint_url)
+    stack = DeployedStack(stacks.outputs(cloud.endpoint_url, settings.stack_name), cloud.endpoint_url)
     keys = upload_job_code(stack["ArtifactsBucketName"])
     progress(f"stack deployed; uploaded {len(keys)} job files to s3://{stack['ArtifactsBucketName']}/")
     return stack

@@ -1,0 +1,213 @@
+"""The training pipeline through the embedded local cloud vs the same steps run directly, in one run.
+
+Deploys template.yaml to a fresh local cloud (own port, temporary state), runs one execution on the
+shipped reviews and takes each state's wall time from the execution history. Then runs the same
+steps without the local cloud: the two Glue scripts and the training entrypoint as local processes on
+local folders, and the Lambda steps' domain calls in-process. Prints both, the ratios, and the
+overhead of the local cloud over the direct run (target: under 15%).
+
+    .venv/bin/python benchmarks/bench_pipeline.py [--kinds logreg] [--trials 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from local_cloud.controller import LocalCloud, free_port  # noqa: E402
+from review_sentiment import aws, tracking  # noqa: E402
+from review_sentiment.config import Settings  # noqa: E402
+from review_sentiment.pipeline_run import PipelineConfig, RunBuckets, RunRequest, plan_run  # noqa: E402
+from review_sentiment.pipeline_selection import candidate_from_result, decide  # noqa: E402
+from stack import deployment, execution  # noqa: E402
+from stack.progress import Progress  # noqa: E402
+from stack.settings import SHIPPED_REVIEWS, StackSettings  # noqa: E402
+
+# Execution states and their direct counterparts, in pipeline order.
+STEPS = (
+    "PrepareRun",
+    "ValidateReviews",
+    "PreprocessReviews",
+    "TrainModels",
+    "SelectBest",
+    "Promote",
+    "RecordPromotion",
+)
+
+
+def through_local_cloud(work: Path, kinds: list[str], trials: int, progress: Progress) -> dict:
+    cloud = LocalCloud(port=free_port(), state_dir=work / "localstack")
+    cloud.start()
+    try:
+        deployment.use_local_cloud(cloud)
+        settings = StackSettings(stack_name="review-sentiment-bench", state_dir=work / "stack")
+        stack = deployment.deploy_stack(
+            cloud, settings, progress, build_dir=work / "build", extra_parameters={"LatencyBudgetMs": "1000"}
+        )
+        request = {
+            "raw_prefix": execution.upload_reviews(stack["RawBucketName"], SHIPPED_REVIEWS),
+            "model_kinds": kinds,
+            "trials_per_kind": trials,
+        }
+        result = execution.follow(
+            execution.start_execution(stack["TrainingPipelineStateMachineArn"], request), progress, poll_s=0.5
+        )
+        if result.status != "SUCCEEDED":
+            raise SystemExit(f"the execution {result.status}: {result.error}: {result.cause}")
+        times = {}
+        for state in result.states:
+            if state.name in STEPS and state.seconds is not None:
+                times[state.name] = times.get(state.name, 0.0) + state.seconds
+        return {"states": times, "total": result.seconds}
+    finally:
+        cloud.stop()
+        for name in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            os.environ.pop(name, None)
+        aws.client.cache_clear()
+
+
+def _process(args: list[str], env: dict[str, str]) -> float:
+    began = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, *args],
+        cwd=REPO_ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{args[0]} failed:\n{done.stderr[-2000:]}")
+    return time.perf_counter() - began
+
+
+def directly(work: Path, kinds: list[str], trials: int, progress: Progress) -> dict:
+    """The same steps with no cloud: local folders, local processes, in-process domain calls."""
+    data = work / "direct"
+    raw = data / "raw"
+    raw.mkdir(parents=True)
+    shutil.copy(SHIPPED_REVIEWS, raw / SHIPPED_REVIEWS.name)
+    state = work / "direct-state"
+    env = {
+        "SENTIMENT_MLFLOW_TRACKING_URI": f"sqlite:///{state / 'mlflow.db'}",
+        "SENTIMENT_MLFLOW_ARTIFACT_ROOT": (state / "mlflow-artifacts").as_uri(),
+        "SENTIMENT_STATE_DIR": str(state),
+        "SENTIMENT_TRIALS_PER_KIND": str(trials),
+        "SENTIMENT_LATENCY_BUDGET_MS": "1000",
+    }
+    times: dict[str, float] = {}
+    began = time.perf_counter()
+
+    t0 = time.perf_counter()
+    request = RunRequest.parse({"raw_prefix": "s3://raw/incoming/", "model_kinds": kinds})
+    plan_run(request, PipelineConfig(), RunBuckets(processed="p", models="m"), "direct")
+    times["PrepareRun"] = time.perf_counter() - t0
+
+    progress("direct: validate_reviews")
+    times["ValidateReviews"] = _process(
+        [
+            "glue_jobs/validate_reviews.py",
+            "--input_path",
+            str(raw),
+            "--valid_output_path",
+            str(data / "valid"),
+            "--quarantine_output_path",
+            str(data / "quarantine"),
+            "--report_path",
+            str(data / "validation.json"),
+            "--max_bad_fraction",
+            "0.05",
+        ],
+        env,
+    )
+    progress("direct: preprocess_reviews")
+    times["PreprocessReviews"] = _process(
+        [
+            "glue_jobs/preprocess_reviews.py",
+            "--input_path",
+            str(data / "valid"),
+            "--output_path",
+            str(data / "processed"),
+            "--profile_path",
+            str(data / "profile.json"),
+        ],
+        env,
+    )
+    times["TrainModels"] = 0.0
+    for kind in kinds:
+        progress(f"direct: training {kind}")
+        times["TrainModels"] += _process(
+            [
+                "-m",
+                "training.entrypoint",
+                "--model-kind",
+                kind,
+                "--data-uri",
+                str(data / "processed"),
+                "--output-uri",
+                str(data / "models" / kind),
+            ],
+            env,
+        )
+
+    t0 = time.perf_counter()
+    candidates = [
+        candidate_from_result(
+            json.loads((data / "models" / k / "result.json").read_text()), str(data / "models" / k)
+        )
+        for k in kinds
+    ]
+    selection = decide(
+        candidates, [], None, None, {"latency_budget_ms": 1000.0, "min_improvement": 0.0, "min_macro_f1": 0.0}
+    )
+    times["SelectBest"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    settings = Settings.from_env(environ=env)
+    tracking.configure(settings)
+    version = tracking.register(selection["best"]["model_uri"], settings.registered_model_name)
+    tracking.set_alias(settings.registered_model_name, tracking.CHAMPION, version)
+    times["Promote"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    (data / "outcome.json").write_text(json.dumps(selection, default=str))
+    times["RecordPromotion"] = time.perf_counter() - t0
+    return {"states": times, "total": time.perf_counter() - began}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kinds", default="logreg", help="comma-separated model kinds")
+    parser.add_argument("--trials", type=int, default=2, help="Optuna trials per kind")
+    args = parser.parse_args()
+    kinds = [k for k in args.kinds.split(",") if k]
+    progress = Progress()
+    with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp:
+        work = Path(tmp)
+        cloud = through_local_cloud(work, kinds, args.trials, progress)
+        direct = directly(work, kinds, args.trials, progress)
+    print(
+        f"\ntraining pipeline on {SHIPPED_REVIEWS.name}, kinds {kinds}, {args.trials} trial(s) each, "
+        f"{os.cpu_count()} cores"
+    )
+    print(f"{'state':<20}{'local cloud s':>15}{'direct s':>11}{'ratio':>8}")
+    for step in STEPS:
+        c, d = cloud["states"].get(step, float("nan")), direct["states"].get(step, float("nan"))
+        ratio = f"{c / d:8.2f}" if d >= 0.05 else f"{'-':>8}"
+        print(f"{step:<20}{c:>15.1f}{d:>11.2f}{ratio}")
+    overhead = cloud["total"] / direct["total"] - 1
+    ratio = cloud["total"] / direct["total"]
+    print(f"{'whole execution':<20}{cloud['total']:>15.1f}{direct['total']:>11.1f}{ratio:8.2f}")
+    print(f"local cloud overhead over the direct run: {overhead:+.1%} (target: under +15%)")
+
+
+if __name__ == "__main__":
+    main()
