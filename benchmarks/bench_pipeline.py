@@ -50,7 +50,9 @@ def through_local_cloud(work: Path, kinds: list[str], trials: int, progress: Pro
     cloud.start()
     try:
         deployment.use_local_cloud(cloud)
-        settings = StackSettings(stack_name="review-sentiment-bench", state_dir=work / "stack")
+        settings = StackSettings(
+            stack_name="review-sentiment-bench", state_dir=work / "stack", resource_prefix="rs-bench"
+        )
         stack = deployment.deploy_stack(
             cloud, settings, progress, build_dir=work / "build", extra_parameters={"LatencyBudgetMs": "1000"}
         )

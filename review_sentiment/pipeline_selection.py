@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from review_sentiment.champion import Champion
+from review_sentiment.pipeline_outcome import describe_failure
 from review_sentiment.pipeline_run import split_s3_uri
 from review_sentiment.selection import best_within_budget, promotion_decision
 
@@ -95,9 +96,9 @@ def collect_candidates(s3, training: list[dict]) -> tuple[list[dict], list[dict]
     for item in training:
         kind = item.get("model_kind", "?")
         if item.get("status") != "SUCCEEDED":
-            failed.append(
-                {"model_kind": kind, "error": item.get("error", ""), "cause": item.get("cause", "")}
-            )
+            # a Batch job's cause is its whole description as JSON: keep the one-line reason
+            error, cause = describe_failure({"Error": item.get("error"), "Cause": item.get("cause")})
+            failed.append({"model_kind": kind, "error": error, "cause": cause})
             continue
         uri = item["output_uri"].rstrip("/") + "/result.json"
         try:

@@ -28,7 +28,7 @@ TRAINING = {"model_kinds": ["logreg"], "trials_per_kind": 1}
 @pytest.fixture(scope="module")
 def stack(local_cloud, tmp_path_factory):
     state = tmp_path_factory.mktemp("stack")
-    settings = StackSettings(stack_name="review-sentiment-e2e", state_dir=state)
+    settings = StackSettings(stack_name="review-sentiment-e2e", state_dir=state, resource_prefix="rs-e2e")
     with pytest.MonkeyPatch.context() as patch:
         for name, value in local_cloud.client_env().items():
             patch.setenv(name, value)
