@@ -153,10 +153,10 @@ def check_group(group: pd.DataFrame, fmt: str, max_text_chars: int) -> list[dict
     if ok:
         frame = pd.DataFrame([parsed[i] for i in ok])
         frame = kaggle_frame_to_canonical(frame) if fmt == CSV else to_canonical(frame)
-        problems = row_problems(frame, max_text_chars)
-        for position, index in enumerate(ok):
-            reasons[index] = problems.iloc[position]
-            rows[index] = frame.iloc[position].to_dict()
+        problems = row_problems(frame, max_text_chars).tolist()
+        for index, reason, row in zip(ok, problems, frame.to_dict("records"), strict=True):
+            reasons[index] = reason
+            rows[index] = row
     out = []
     for row, reason, source, ordinal, raw in zip(
         rows, reasons, group["source_file"], group["ordinal"], group["raw"], strict=True
