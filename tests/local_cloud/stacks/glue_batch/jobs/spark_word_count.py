@@ -1,8 +1,9 @@
 """Glue probe job on real PySpark: a Python UDF (runs in the PYSPARK_PYTHON worker), Parquet written to
-the run's working directory, the counts uploaded to S3 with boto3."""
+the run's working directory and read back, the counts uploaded to S3 with boto3."""
 
 import argparse
 import json
+from collections import Counter
 
 import boto3
 from pyspark.sql import SparkSession
@@ -17,16 +18,15 @@ args, _ = parser.parse_known_args()
 spark = (
     SparkSession.builder.master("local[1]")
     .appName("spark-word-count")
-    .config("spark.sql.shuffle.partitions", "1")  # 200 by default: minutes of empty tasks on two cores
+    .config("spark.sql.shuffle.partitions", "1")  # 200 by default: many empty tasks on two cores
     .config("spark.ui.enabled", "false")
     .getOrCreate()
 )
 reviews = spark.createDataFrame([("A good book",), ("GOOD book, boring end",)], ["text"])
 normalise = F.udf(lambda word: word.strip(",.").lower(), StringType())
 words = reviews.select(F.explode(F.split("text", " ")).alias("word")).select(normalise("word").alias("word"))
-counts = words.where(F.col("word").isin("good", "book", "boring")).groupBy("word").count()
-counts.write.mode("overwrite").parquet("word_counts.parquet")
-result = {row["word"]: row["count"] for row in spark.read.parquet("word_counts.parquet").collect()}
+words.where(F.col("word").isin("good", "book", "boring")).write.mode("overwrite").parquet("words.parquet")
+result = Counter(row["word"] for row in spark.read.parquet("words.parquet").collect())
 boto3.client("s3").put_object(Bucket=args.bucket, Key=args.output_key, Body=json.dumps(result).encode())
-print(f"word counts: {result}")
+print(f"word counts: {dict(result)}")
 spark.stop()
