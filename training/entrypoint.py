@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from review_sentiment import s3_io
@@ -160,12 +159,10 @@ app.command()(run)
 def main(argv: list[str] | None = None) -> int:
     """Runs the command; returns the exit code (0 on success, 1 when training failed, 2 on bad usage)."""
     try:
-        command = typer.main.get_command(app)
-        code = command.main(args=argv, prog_name="training.entrypoint", standalone_mode=False)
-    except click.UsageError as exc:
-        print(f"error: {exc.format_message()} (see --help)", file=sys.stderr)
-        return 2
-    return code or 0
+        app(args=argv, prog_name="training.entrypoint")  # standalone: always ends in SystemExit
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
 
 
 if __name__ == "__main__":
