@@ -88,7 +88,7 @@ def throughput(rows_synthetic: int, work: Path) -> None:
     }
     start = time.perf_counter()
     spark = local_spark_session("bench-preprocess")
-    print(f"SparkSession {spark.master} start: {time.perf_counter() - start:.1f} s", flush=True)
+    print(f"SparkSession {spark.sparkContext.master} start: {time.perf_counter() - start:.1f} s", flush=True)
     print(f"\n{'data':<28} {'rows':>8} {'Spark s':>8} {'Spark rows/s':>13} {'pandas s':>9} "
           f"{'pandas rows/s':>14} {'Spark/pandas':>13}")
     try:

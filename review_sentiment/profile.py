@@ -35,8 +35,9 @@ def quantile_edges(values: np.ndarray, n_bins: int = DEFAULT_BINS) -> list[float
 def bin_fractions(values: np.ndarray, edges: Sequence[float]) -> list[float]:
     """Share of `values` in each of the len(edges) + 1 bins (see the module docstring); sums to 1."""
     values = np.asarray(values, dtype=np.float64)
-    counts = np.bincount(np.searchsorted(np.asarray(edges, dtype=np.float64), values, side="right"),
-                         minlength=len(edges) + 1)
+    counts = np.bincount(
+        np.searchsorted(np.asarray(edges, dtype=np.float64), values, side="right"), minlength=len(edges) + 1
+    )
     total = counts.sum()
     return [float(c / total) if total else 0.0 for c in counts]
 
@@ -53,7 +54,9 @@ def label_distribution(labels: Sequence) -> dict:
 
 
 def reference_profile(
-    features: np.ndarray, labels: Sequence, n_bins: int = DEFAULT_BINS,
+    features: np.ndarray,
+    labels: Sequence,
+    n_bins: int = DEFAULT_BINS,
     feature_names: Sequence[str] = NUMERIC_FEATURES,
 ) -> dict:
     """The profile of one split: `features` is [N, len(feature_names)] in NUMERIC_FEATURES order."""

@@ -53,7 +53,7 @@ def data_objects(s3: Any, uri: str) -> Iterator[tuple[str, int]]:
             if key.endswith("/") or obj.get("Size", 0) == 0:
                 continue
             # the object itself, or one under the folder (s3://b/raw must not pick up s3://b/raw-old/...)
-            if key == prefix or (key.startswith(base) and is_data_file(key[len(base):])):
+            if key == prefix or (key.startswith(base) and is_data_file(key[len(base) :])):
                 yield key, obj["Size"]
 
 
@@ -69,7 +69,7 @@ def download(s3: Any, uri: str, target: Path) -> Path:
         return path
     base = _folder(prefix)
     for key, _ in objects:
-        path = target / key[len(base):]
+        path = target / key[len(base) :]
         path.parent.mkdir(parents=True, exist_ok=True)
         s3.download_file(bucket, key, str(path))
     return target
