@@ -17,6 +17,7 @@ from review_sentiment import tracking
 from review_sentiment.baseline import vader_metrics
 from review_sentiment.config import Settings
 from review_sentiment.inference import OnnxSentimentModel
+from review_sentiment.onnx_export import ParityError
 from review_sentiment.progress import Progress
 from review_sentiment.selection import best_within_budget, promotion_decision
 from review_sentiment.train import load_training_data, train_model_kind
@@ -78,14 +79,20 @@ def run_all(
     progress(f"MLflow tracking: {settings.resolved_mlflow_tracking_uri}")
     progress(f"Optuna storage:  {settings.resolved_optuna_storage_url}")
     training_data = load_training_data(settings, data=data, progress=progress)
-    results = []
+    results, refused = [], {}
     with mlflow.start_run(run_name="local-pipeline") as parent:
         mlflow.set_tag("data_hash", training_data.data_hash)
         for kind in settings.model_kinds:
             progress(f"== {kind}: {n_trials or settings.trials_per_kind} trials")
-            results.append(
-                train_model_kind(kind, training_data, settings, n_trials=n_trials, progress=progress)
-            )
+            try:
+                results.append(
+                    train_model_kind(kind, training_data, settings, n_trials=n_trials, progress=progress)
+                )
+            except ParityError as exc:  # this kind ships nothing; the other kinds still compete
+                refused[kind] = str(exc)
+                progress(f"{kind}: no model exported: {exc}")
+        if not results:
+            raise ParityError(f"the parity gate refused every model kind: {refused}")
         chosen = best_within_budget(results, settings.latency_budget_ms)
         test = training_data.splits.test
         texts, labels = test["reviewText"].tolist(), test["label"].to_numpy()
@@ -100,6 +107,7 @@ def run_all(
     shutil.copyfile(chosen["onnx_path"], model_path)
     summary = {
         "results": results,
+        "refused": refused,
         "chosen": chosen["model_kind"],
         "vader": baseline,
         "registry": registry,
@@ -143,6 +151,8 @@ def comparison_table(summary: dict) -> str:
                 "<- chosen" if r["model_kind"] == summary["chosen"] else "",
             )
         )
+    for kind in summary.get("refused", {}):
+        rows.append((kind, *["-"] * 8, "refused by parity gate"))
     vader = summary["vader"]
     rows.append(
         (

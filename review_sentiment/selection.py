@@ -27,6 +27,19 @@ def best_within_budget(
     return max(eligible, key=lambda c: (c[score_key], -c[latency_key]))
 
 
+def ranked_by_preference(
+    candidates: Sequence[dict],
+    latency_budget_ms: float,
+    score_key: str = "val_macro_f1",
+    latency_key: str = "onnx_p99_ms",
+) -> list[dict]:
+    """All candidates, best first: those within the budget by score (faster first on ties), then the rest."""
+    return sorted(
+        candidates,
+        key=lambda c: (c[latency_key] > latency_budget_ms, -c[score_key], c[latency_key]),
+    )
+
+
 @dataclass(frozen=True)
 class PromotionDecision:
     promote: bool

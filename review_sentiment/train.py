@@ -30,11 +30,11 @@ from review_sentiment.datasets import (
 )
 from review_sentiment.features import NUMERIC_FEATURES
 from review_sentiment.inference import LABEL_NAMES, OnnxSentimentModel
-from review_sentiment.models import build_pipeline, model_frame
-from review_sentiment.onnx_export import export_with_parity_gate, single_row_latency_ms
+from review_sentiment.models import build_pipeline, model_frame, single_threaded
+from review_sentiment.onnx_export import ParityError, export_with_parity_gate, single_row_latency_ms
 from review_sentiment.progress import Progress
-from review_sentiment.selection import NoModelWithinBudget, best_within_budget
-from review_sentiment.tuning import pareto_front, tune
+from review_sentiment.selection import ranked_by_preference
+from review_sentiment.tuning import completed_trials, pareto_front, tune
 from review_sentiment.validation import validate
 
 
@@ -87,11 +87,42 @@ def load_training_data(
     return TrainingData(splits, data_hash(checked.valid), str(path), report)
 
 
-def _choose_trial(pareto: list[dict], budget_ms: float) -> dict:
-    try:
-        return best_within_budget(pareto, budget_ms)
-    except NoModelWithinBudget:
-        return max(pareto, key=lambda c: c["val_macro_f1"])  # the cross-kind selection enforces the budget
+def _export_first_passing(kind, candidates, tuning, data, settings, progress):
+    """The preferred trial whose ONNX graph passes the parity gate on the test split.
+
+    A refused graph is never shipped; the next trial in order of preference is tried instead.
+    """
+    splits = data.splits
+    test_texts = splits.test["reviewText"].tolist()
+    last_refusal = None
+    for candidate in candidates:
+        pipeline = tuning.pipelines.get(candidate["trial"])
+        if pipeline is None:  # a trial of an earlier run of this study: fit it again (same seed, same model)
+            progress(f"{kind}: refitting trial {candidate['trial']} from an earlier run")
+            texts = splits.train["reviewText"].tolist()
+            pipeline = build_pipeline(kind, candidate["params"], texts, settings.seed)
+            pipeline.fit(model_frame(texts), splits.train["label"].to_numpy())
+        metadata = {
+            "model_kind": kind,
+            "data_hash": data.data_hash,
+            "numeric_features": ",".join(NUMERIC_FEATURES),
+            "label_names": ",".join(LABEL_NAMES),
+            "params": json.dumps(candidate["params"], sort_keys=True),
+        }
+        try:
+            onnx_bytes, parity = export_with_parity_gate(
+                pipeline,
+                test_texts,
+                settings.parity_min_label_agreement,
+                settings.parity_max_prob_diff,
+                metadata,
+            )
+        except ParityError as exc:
+            progress(f"{kind}: trial {candidate['trial']} refused: {exc}")
+            last_refusal = exc
+            continue
+        return candidate, onnx_bytes, parity
+    raise ParityError(f"{kind}: the parity gate refused every trial's ONNX graph; last: {last_refusal}")
 
 
 def train_model_kind(
@@ -110,7 +141,10 @@ def train_model_kind(
     output_dir.mkdir(parents=True, exist_ok=True)
     tracking.configure(settings)
     splits = data.splits
-    with mlflow.start_run(run_name=f"train-{kind}", nested=mlflow.active_run() is not None) as run:
+    with (
+        single_threaded(),
+        mlflow.start_run(run_name=f"train-{kind}", nested=mlflow.active_run() is not None) as run,
+    ):
         tuning = tune(
             kind,
             splits,
@@ -120,29 +154,12 @@ def train_model_kind(
             on_trial=lambda trial: tracking.log_trial(kind, trial),
             progress=progress,
         )
-        completed = [t for t in tuning.study.trials if t.values is not None]
-        if not completed:
+        candidates = ranked_by_preference(completed_trials(tuning.study), settings.latency_budget_ms)
+        if not candidates:
             raise RuntimeError(f"{kind}: every trial failed; see the errors above")
         pareto = pareto_front(tuning.study)
-        chosen = _choose_trial(pareto, settings.latency_budget_ms)
-        pipeline = tuning.pipelines.get(chosen["trial"])
-        if pipeline is None:  # chosen from an earlier run of this study: fit it again (same seed, same model)
-            progress(f"{kind}: refitting trial {chosen['trial']} from an earlier run")
-            texts = splits.train["reviewText"].tolist()
-            pipeline = build_pipeline(kind, chosen["params"], texts, settings.seed)
-            pipeline.fit(model_frame(texts), splits.train["label"].to_numpy())
-
         test_texts = splits.test["reviewText"].tolist()
-        metadata = {
-            "model_kind": kind,
-            "data_hash": data.data_hash,
-            "numeric_features": ",".join(NUMERIC_FEATURES),
-            "label_names": ",".join(LABEL_NAMES),
-            "params": json.dumps(chosen["params"], sort_keys=True),
-        }
-        onnx_bytes, parity = export_with_parity_gate(
-            pipeline, test_texts, settings.parity_min_label_agreement, settings.parity_max_prob_diff, metadata
-        )
+        chosen, onnx_bytes, parity = _export_first_passing(kind, candidates, tuning, data, settings, progress)
         served = OnnxSentimentModel(onnx_bytes)
         labels, _ = served.predict_proba(test_texts)
         truth = splits.test["label"].to_numpy()

@@ -19,7 +19,14 @@ from sklearn.pipeline import Pipeline
 from review_sentiment.config import Settings
 from review_sentiment.datasets import BinarySplits
 from review_sentiment.inference import OnnxSentimentModel
-from review_sentiment.models import DEFAULT_PARAMS, SEARCH_SPACES, build_pipeline, complexity, model_frame
+from review_sentiment.models import (
+    DEFAULT_PARAMS,
+    SEARCH_SPACES,
+    build_pipeline,
+    complexity,
+    model_frame,
+    single_threaded,
+)
 from review_sentiment.onnx_export import parity, single_row_latency_ms, to_onnx
 from review_sentiment.progress import Progress
 
@@ -102,7 +109,8 @@ def tune(
 
     def objective(trial: optuna.Trial) -> tuple[float, float, float]:
         params = SEARCH_SPACES[kind](trial)
-        pipeline, onnx_bytes, metrics = evaluate_trial_params(kind, params, splits, settings)
+        with single_threaded():
+            pipeline, onnx_bytes, metrics = evaluate_trial_params(kind, params, splits, settings)
         for key, value in metrics.items():
             trial.set_user_attr(key, value)
         result.pipelines[trial.number] = pipeline
@@ -126,14 +134,15 @@ def tune(
     return result
 
 
+def _record(trial: optuna.trial.FrozenTrial) -> dict:
+    objectives = dict(zip(OBJECTIVES, trial.values, strict=True))
+    return {"trial": trial.number, "params": trial.params, **objectives, **trial.user_attrs}
+
+
 def pareto_front(study: optuna.Study) -> list[dict]:
     """The non-dominated trials, each with its params and measured figures."""
-    return [
-        {
-            "trial": t.number,
-            "params": t.params,
-            **dict(zip(OBJECTIVES, t.values, strict=True)),
-            **t.user_attrs,
-        }
-        for t in sorted(study.best_trials, key=lambda t: t.number)
-    ]
+    return [_record(t) for t in sorted(study.best_trials, key=lambda t: t.number)]
+
+
+def completed_trials(study: optuna.Study) -> list[dict]:
+    return [_record(t) for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
