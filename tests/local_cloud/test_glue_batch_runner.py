@@ -215,3 +215,18 @@ def test_concurrency_limit_must_be_a_positive_number(raw):
     with pytest.raises(ValueError, match=ENV_MAX_CONCURRENT):
         JobsConfig.from_env({ENV_MAX_CONCURRENT: raw})
     assert JobsConfig.from_env({}).max_concurrent == 1
+
+
+def test_shutdown_ends_running_and_queued_jobs():
+    # GIVEN a running job and a queued one WHEN the local cloud shuts the queue down
+    queue = JobQueue(1, stop_grace_seconds=2)
+    running, queued = FakeJob("import time; time.sleep(30)"), FakeJob("print('must not run')")
+    queue.submit(running)
+    queue.submit(queued)
+    deadline = time.monotonic() + 10
+    while running.started_at is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    queue.shutdown("the local cloud is shutting down")
+    # THEN both end as stopped, the running process is gone, the queued one never started
+    assert running.wait(timeout=5).outcome is Outcome.STOPPED
+    assert queued.wait(timeout=1).outcome is Outcome.STOPPED and queued.started_at is None

@@ -87,6 +87,7 @@ class JobHandle:
     _stop_reason: str | None = None
     _stop_event: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _process: subprocess.Popen | None = None
 
     def stop(self, reason: str) -> None:
         """Stop the job: a queued job ends now without starting, a running one is terminated."""
@@ -152,11 +153,19 @@ class JobQueue:
             handle.stop(reason)
         for _ in self._workers:
             self._pending.put(None)
-        # wait for the processes to end: job processes run in their own sessions, so they would
-        # outlive LocalStack if it exited first
-        deadline = time.monotonic() + self.stop_grace_seconds + 2 * _POLL_SECONDS + 1
+        # signal the processes from here, not through the workers (one may be blocked shipping logs to a
+        # service that is shutting down): they run in their own sessions and would outlive LocalStack
+        processes = [h._process for h in running if h._process is not None]
+        for process in processes:
+            _signal_group(process, signal.SIGTERM)
+        deadline = time.monotonic() + self.stop_grace_seconds
+        for process in processes:
+            try:
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _signal_group(process, signal.SIGKILL)
         for worker in self._workers:
-            worker.join(timeout=max(0.0, deadline - time.monotonic()))
+            worker.join(timeout=1)
 
     def _work(self) -> None:
         while (handle := self._pending.get()) is not None:
@@ -194,6 +203,7 @@ class JobQueue:
             )
         except OSError as e:
             return _not_started(Outcome.FAILED, f"cannot start {spec.argv[0]}: {e.strerror}", None)
+        handle._process = process
         _notify(job.on_start)
 
         errors = ErrorLineTracker()

@@ -49,6 +49,7 @@ def shutdown_jobs() -> None:
     global _queue
     with _queue_lock:
         if _queue is not None:
+            LOG.info("local jobs: stopping queued and running jobs")
             _queue.shutdown()
             _queue = None
 
