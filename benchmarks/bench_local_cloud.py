@@ -12,6 +12,8 @@ import argparse
 import http.client
 import io
 import json
+import os
+import re
 import statistics
 import sys
 import tempfile
@@ -69,6 +71,7 @@ class Fixture:
         config = Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=120)
         self.lam = session.client("lambda", endpoint_url=cloud.endpoint_url, config=config)
         self.apigw = session.client("apigateway", endpoint_url=cloud.endpoint_url, config=config)
+        self.logs = session.client("logs", endpoint_url=cloud.endpoint_url, config=config)
         (workdir / "bench_handler.py").write_text(HANDLER_SOURCE)
         archive = io.BytesIO()
         with zipfile.ZipFile(archive, "w") as zf:
@@ -97,6 +100,22 @@ class Fixture:
         response = self.lam.invoke(FunctionName=self.name, Payload=json.dumps(EVENT).encode())
         payload = response["Payload"].read()
         assert "FunctionError" not in response, payload
+
+    def get_configuration(self) -> None:
+        """A Lambda API call that executes nothing: LocalStack's own request cost, for reference."""
+        self.lam.get_function_configuration(FunctionName=self.name)
+
+    def report_durations(self, logs_client) -> list[float]:
+        """The executor's share of each invocation: REPORT `Duration` (event handed over -> result back)."""
+        durations, kwargs = [], {"logGroupName": f"/aws/lambda/{self.name}", "filterPattern": "REPORT"}
+        while True:
+            page = logs_client.filter_log_events(**kwargs)
+            for event in page["events"]:
+                if match := re.search(r"\tDuration: ([0-9.]+) ms", event["message"]):
+                    durations.append(float(match.group(1)) / 1000)
+            if not page.get("nextToken"):
+                return durations
+            kwargs["nextToken"] = page["nextToken"]
 
     def call_api(self) -> None:
         headers = {"Content-Type": "application/json"}
@@ -150,7 +169,10 @@ def main() -> int:
             for call in (fixture.invoke, fixture.call_api):  # warm up both paths and load the services
                 for _ in range(5):
                     call()
+            reference = timed(fixture.get_configuration, args.warm)
             warm_lambda = timed(fixture.invoke, args.warm)
+            time.sleep(2)  # CloudWatch Logs is written asynchronously
+            executor_share = fixture.report_durations(fixture.logs)[-args.warm :]
             warm_api = timed(fixture.call_api, args.warm)
             cold_lambda = fixture.cold(fixture.invoke, args.cold)
             cold_api = fixture.cold(fixture.call_api, args.cold)
@@ -163,6 +185,10 @@ def main() -> int:
     print(row("warm: API Gateway (POST /_aws/execute-api)", warm_api, direct_p50))
     print(row("cold: Lambda API (new environment)", cold_lambda, direct_p50))
     print(row("cold: API Gateway (new environment)", cold_api, direct_p50))
+    print("== where the warm Lambda API time goes")
+    print(row("LocalStack API call, nothing executed", reference))
+    print(row("executor: event handed over -> result back", executor_share))
+    print(f"  machine load average (1 min) during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     overhead = percentiles(warm_lambda)[0] - direct_p50
     verdict = "met" if overhead < 10 else "NOT met"
     print(f"== warm Lambda API overhead p50 {overhead:.2f} ms: target < 10 ms {verdict}")
