@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -157,6 +156,8 @@ def test_environments_live_under_the_state_dir(local_cloud, probe_stack, local_a
     invoke(local_aws("lambda"), probe_stack["ProbeFunctionName"])
     pid_files = list(Path(local_cloud.state_dir, "lambda").glob("*/pid"))
     assert pid_files, "a warm environment records its process under <state>/lambda"
-    pids = [int(p.read_text()) for p in pid_files]
-    assert all(processes.alive(pid) for pid in pids)
-    assert json.dumps(pids)
+    for pid_file in pid_files:
+        pid = int(pid_file.read_text())
+        assert processes.alive(pid)
+        # the process carries its environment id: how `down` tells it from an unrelated process
+        assert processes.environ_has(pid, f"LOCALSTACK_RUNTIME_ID={pid_file.parent.name}")
