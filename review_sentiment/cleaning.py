@@ -11,7 +11,8 @@ import html
 import re
 import unicodedata
 
-_MARKUP = re.compile(r"<\s*br\s*/?\s*>|</?\s*(?:p|div|span|i|b|em|strong|u)\b[^>]*>", re.IGNORECASE)
+# Tags start right after "<" (so "a < b and c > d" is text, not markup).
+_MARKUP = re.compile(r"<br\s*/?>|</?(?:p|div|span|i|b|em|strong|u)\b[^<>]*>", re.IGNORECASE)
 _WHITESPACE = re.compile(r"\s+")
 
 

@@ -47,8 +47,11 @@ def label_distribution(labels: Sequence) -> dict:
     names = {code: name for code, name in LABEL_NAMES.items()}
     counts = {name: 0 for name in (*names.values(), NEUTRAL)}
     for label in labels:
-        missing = label is None or (isinstance(label, float) and label != label)
-        counts[NEUTRAL if missing else names[int(label)]] += 1
+        try:
+            name = names[int(label)]
+        except (TypeError, ValueError):  # None, NaN, pd.NA: a 3-star row
+            name = NEUTRAL
+        counts[name] += 1
     total = sum(counts.values())
     return {"counts": counts, "fractions": {k: (v / total if total else 0.0) for k, v in counts.items()}}
 
