@@ -51,6 +51,10 @@ test: venv localstack-venv ## every test
 	$(VENV)/bin/pytest
 
 # --- the rest ---------------------------------------------------------------------------------
+.PHONY: train-local
+train-local: venv ## the ML core alone, no cloud: every model kind on the shipped data (TRAIN_ARGS="--trials 5")
+	$(PY) -m review_sentiment.cli run $(TRAIN_ARGS)
+
 .PHONY: lint
 lint: venv ## ruff
 	$(VENV)/bin/ruff check .
