@@ -61,7 +61,8 @@ def test_pandas_string_columns_become_object_tensors(small_frame):
 
 def test_serving_modules_import_neither_sklearn_nor_pandas():
     code = (
-        "import sys; import review_sentiment.features, review_sentiment.inference, review_sentiment.schema; "
+        "import sys; import review_sentiment.features, review_sentiment.inference, review_sentiment.schema, "
+        "review_sentiment.drift; "
         "print(sorted(m for m in ('sklearn', 'pandas', 'scipy') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
