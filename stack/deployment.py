@@ -121,6 +121,8 @@ def deploy_stack(
             os.environ.pop(ENV_VENDOR, None)
         else:
             os.environ[ENV_VENDOR] = before
+    if bucket := stacks.deploy_parameter("s3_bucket", "default"):  # samconfig's upload bucket
+        _ensure_bucket(bucket)
     run_sam(
         [
             "deploy",
@@ -140,6 +142,14 @@ def deploy_stack(
     keys = upload_job_code(stack["ArtifactsBucketName"])
     progress(f"stack deployed; uploaded {len(keys)} job files to s3://{stack['ArtifactsBucketName']}/")
     return stack
+
+
+def _ensure_bucket(bucket: str) -> None:
+    s3 = aws.client("s3")
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except s3.exceptions.ClientError:
+        s3.create_bucket(Bucket=bucket)
 
 
 def _delete_if_failed_create(stack_name: str, progress: Progress) -> None:
