@@ -112,3 +112,20 @@ def test_stop_leaves_no_lambda_environment_even_after_a_crash(tmp_path):
         cloud.stop()
     assert not processes.alive(env_pid)
     assert not list((tmp_path / "lambda").glob("*/pid"))
+
+
+@pytest.mark.slow
+def test_idle_environment_is_retired_after_the_keepalive(tmp_path, monkeypatch):
+    # GIVEN a local cloud whose idle environments live 1 s (LocalStack's LAMBDA_KEEPALIVE_MS)
+    monkeypatch.setenv("LAMBDA_KEEPALIVE_MS", "1000")
+    cloud = LocalCloud(port=free_port(), state_dir=tmp_path)
+    cloud.start()
+    try:
+        env_pid = _warm_environment(cloud)
+        # WHEN it stays idle THEN its process is stopped (the shared keep-alive timer fired)
+        deadline = time.monotonic() + 20
+        while processes.alive(env_pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not processes.alive(env_pid)
+    finally:
+        cloud.stop()

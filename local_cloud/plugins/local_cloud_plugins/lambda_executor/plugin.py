@@ -7,6 +7,8 @@ class LocalProcessRuntimeExecutorPlugin(RuntimeExecutorPlugin):
     name = "local-process"
 
     def load(self, *args, **kwargs):
+        from local_cloud_plugins.lambda_executor import fewer_threads
         from local_cloud_plugins.lambda_executor.executor import LocalProcessRuntimeExecutor
 
+        fewer_threads.apply()
         return LocalProcessRuntimeExecutor
