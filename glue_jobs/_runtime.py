@@ -211,6 +211,13 @@ def _glue_session(args: Mapping[str, str]):
     return glue_context.spark_session, job
 
 
+def spread(frame, spark):
+    """At least one partition per core: one small input file is read as a single partition, and the
+    Python UDF stage would then run on one core only."""
+    cores = spark.sparkContext.defaultParallelism
+    return frame.repartition(cores) if frame.rdd.getNumPartitions() < cores else frame
+
+
 # --- the entry point -------------------------------------------------------------------------------------
 @dataclass
 class JobContext:

@@ -17,6 +17,7 @@ the split (datasets.assign_split: by product, from a stable hash) and the profil
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a file from a checkout (python glue_jobs/preprocess_reviews.py)
@@ -27,9 +28,10 @@ if __package__ in (None, ""):  # run as a file from a checkout (python glue_jobs
 
 import numpy as np
 import pandas as pd
+from pyspark import AccumulatorParam
 from pyspark.sql import functions as F
 
-from glue_jobs._runtime import JobArgumentError, JobContext, NoInputData, int_arg, run_job
+from glue_jobs._runtime import JobArgumentError, JobContext, NoInputData, int_arg, run_job, spread
 from review_sentiment.cleaning import clean_text
 from review_sentiment.config import Settings
 from review_sentiment.datasets import DEFAULT_FRACTIONS, SPLITS, assign_split, with_labels
@@ -45,7 +47,7 @@ PREPARED_SCHEMA = ", ".join(
         "review_id string, reviewerID string, asin string, reviewText string, summary string, overall int",
         "unixReviewTime long, helpful array<long>, label int",
         *[f"{name} float" for name in NUMERIC_FEATURES],
-        f"split string, {EMPTY_AFTER_CLEANING} boolean",
+        "split string",
     ]
 )
 
@@ -75,25 +77,39 @@ def prepare_batch(batch: pd.DataFrame, seed: int, fractions) -> pd.DataFrame:
     return out
 
 
-def prepare_batches(seed: int, fractions):
+class SplitCounter(AccumulatorParam):
+    """Spark accumulator of {split: rows}: rows dropped inside the UDF are counted, not lost."""
+
+    def zero(self, value):
+        return Counter()
+
+    def addInPlace(self, value1, value2):
+        value1.update(value2)
+        return value1
+
+
+def prepare_batches(seed: int, fractions, dropped):
+    """The mapInPandas function: prepared rows out; rows whose text cleaned to nothing are counted in
+    the `dropped` accumulator (per split) and left out."""
+
     def prepare(batches):
         for batch in batches:
-            yield prepare_batch(batch, seed, fractions)
+            out = prepare_batch(batch, seed, fractions)
+            empty = out.pop(EMPTY_AFTER_CLEANING)
+            if empty.any():
+                dropped.add(Counter(out.loc[empty, "split"]))
+            yield out[~empty]
 
     return prepare
 
 
-def counts_by_split(rows: list) -> dict:
-    """{split: {rows, negative, positive, neutral, empty_after_cleaning}} from (split, label, empty, n)."""
-    counts = {name: {"rows": 0, "negative": 0, "positive": 0, "neutral": 0, EMPTY_AFTER_CLEANING: 0}
-              for name in SPLITS}
-    for split, label, empty, n in rows:
-        part = counts[split]
-        if empty:
-            part[EMPTY_AFTER_CLEANING] += n
-            continue
-        part["rows"] += n
-        part[{0: "negative", 1: "positive", None: "neutral"}[label]] += n
+def counts_by_split(rows: list, dropped: dict) -> dict:
+    """{split: {rows, negative, positive, neutral, empty_after_cleaning}} from (split, label, n) rows."""
+    counts = {name: {"rows": 0, "negative": 0, "positive": 0, "neutral": 0,
+                     EMPTY_AFTER_CLEANING: int(dropped.get(name, 0))} for name in SPLITS}
+    for split, label, n in rows:
+        counts[split]["rows"] += n
+        counts[split][{0: "negative", 1: "positive", None: "neutral"}[label]] += n
     return counts
 
 
@@ -112,19 +128,17 @@ def preprocess_job(job: JobContext) -> dict:
     source = storage.input_dir(args["input_path"])
     if not storage.input_files(source):
         raise NoInputData(f"no Parquet under {args['input_path']}: run the validate_reviews job first")
-    valid = job.spark.read.parquet(source)
-    prepared = valid.mapInPandas(prepare_batches(seed, fractions), PREPARED_SCHEMA).persist()
-    try:
-        grouped = prepared.groupBy("split", LABEL_COLUMN, EMPTY_AFTER_CLEANING).count().collect()
-        counts = counts_by_split([(r["split"], r[LABEL_COLUMN], r[EMPTY_AFTER_CLEANING], r["count"])
-                                  for r in grouped])
-        kept = prepared.filter(~F.col(EMPTY_AFTER_CLEANING)).drop(EMPTY_AFTER_CLEANING)
-        progress("rows per split: " + ", ".join(f"{k} {v['rows']}" for k, v in counts.items()))
-        with storage.output_dir(args["output_path"]) as path:
-            kept.write.mode("overwrite").partitionBy("split").parquet(path)
-        train = kept.filter(F.col("split") == "train").select(*NUMERIC_FEATURES, LABEL_COLUMN).toPandas()
-    finally:
-        prepared.unpersist()
+    valid = spread(job.spark.read.parquet(source), job.spark)
+    dropped = job.spark.sparkContext.accumulator(Counter(), SplitCounter())
+    prepared = valid.mapInPandas(prepare_batches(seed, fractions, dropped), PREPARED_SCHEMA)
+    with storage.output_dir(args["output_path"]) as path:
+        # One pass through the Python UDF (the write); counts and the profile read the written Parquet.
+        prepared.write.mode("overwrite").partitionBy("split").parquet(path)
+        written = job.spark.read.parquet(path)
+        grouped = written.groupBy("split", LABEL_COLUMN).count().collect()
+        train = written.filter(F.col("split") == "train").select(*NUMERIC_FEATURES, LABEL_COLUMN).toPandas()
+    counts = counts_by_split([(r["split"], r[LABEL_COLUMN], r["count"]) for r in grouped], dropped.value)
+    progress("rows per split: " + ", ".join(f"{k} {v['rows']}" for k, v in counts.items()))
     if train.empty:
         raise NoInputData(f"no training rows after preprocessing {args['input_path']}: "
                           "the data is too small or every product fell into another split")

@@ -32,7 +32,7 @@ import pandas as pd
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from glue_jobs._runtime import JobContext, NoInputData, float_arg, int_arg, run_job
+from glue_jobs._runtime import JobContext, NoInputData, float_arg, int_arg, run_job, spread
 from review_sentiment.config import Settings
 from review_sentiment.datasets import kaggle_frame_to_canonical, to_canonical
 from review_sentiment.schema import CANONICAL_COLUMNS
@@ -234,7 +234,8 @@ def validate_job(job: JobContext) -> dict:
             + ": upload JSON lines (.jsonl, .json, .jsonl.gz) or CSV (.csv) reviews there first"
         )
     progress(f"reading {len(readable)} file(s) from {args['input_path']}")
-    checked = read_records(job.spark, readable).mapInPandas(check_batches(max_text_chars), CHECKED_SCHEMA)
+    records = spread(read_records(job.spark, readable), job.spark)
+    checked = records.mapInPandas(check_batches(max_text_chars), CHECKED_SCHEMA)
     final = with_duplicates_marked(checked).persist()
     try:
         counts = {row[REASON_COLUMN]: row["count"] for row in final.groupBy(REASON_COLUMN).count().collect()}
