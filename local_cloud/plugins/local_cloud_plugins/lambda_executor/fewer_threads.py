@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import os
 import queue
 import threading
 import time
@@ -94,7 +95,12 @@ def _make_start_thread(original: Callable) -> Callable:
     return start_thread
 
 
+ENV_SWITCH = "LOCAL_CLOUD_LAMBDA_THREAD_REUSE"  # "0" leaves LocalStack's threads as they are
+
+
 def apply() -> None:
+    if os.environ.get(ENV_SWITCH, "1") == "0":
+        return
     try:
         from localstack.services.lambda_.invocation import execution_environment, version_manager
     except ImportError as exc:
