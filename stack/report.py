@@ -59,7 +59,7 @@ def summary(result: ExecutionResult, stack: DeployedStack) -> str:
         lines.append(f"serving version: {serving['version']} ({serving['model_kind']}, kept)")
     url = f"{stack.api_base_url}/predict"
     lines += [
-        f"API Gateway URL: {stack.api_base_url}/  (on AWS: {stack['InferenceApiUrl']})",
+        f"API Gateway URL: {stack.api_base_url}/",
         "try it:",
         f"  {curl_command(url)}",
     ]
