@@ -21,7 +21,7 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -221,12 +221,15 @@ def spread(frame, spark):
 # --- the entry point -------------------------------------------------------------------------------------
 @dataclass
 class JobContext:
-    spark: Any
     args: dict[str, str]
     storage: JobStorage
     progress: Progress
+    session: Callable[[], Any]  # the SparkSession, started on first use (a bad input fails before the JVM)
     on_glue: bool = False
-    facts: dict = field(default_factory=dict)
+
+    @property
+    def spark(self):
+        return self.session()
 
 
 def run_job(
@@ -246,25 +249,31 @@ def run_job(
     progress = Progress()
     args = resolve_args(sys.argv if argv is None else argv, required, {"JOB_NAME": name, **(optional or {})})
     glue = None if spark is not None else _glue_session(args)
-    own_session = spark is None and glue is None
+    job = None
     if glue is not None:
         spark, job = glue
-    else:
-        job = None
-        if own_session:
-            progress(f"{name}: starting Spark")
-            spark = local_spark_session(name)
+    started: list[Any] = []  # the local session this run started, if any
+
+    def session():
+        if spark is not None:
+            return spark
+        if not started:
+            progress(f"{name}: starting local Spark")
+            started.append(local_spark_session(name))
+            progress(f"{name}: local Spark {started[0].version} up")
+        return started[0]
+
     workdir = Path(tempfile.mkdtemp(prefix=f"{name}-"))
     try:
         storage = JobStorage(staged=glue is None, workdir=workdir, s3=s3)
-        progress(f"{name}: {'AWS Glue' if glue else 'local Spark ' + spark.version}, S3 "
-                 f"{'native' if glue else 'staged through boto3'}")
-        report = body(JobContext(spark, args, storage, progress, on_glue=glue is not None))
+        mode = "AWS Glue, S3 native" if glue else "S3 staged through boto3 (no S3A jars offline)"
+        progress(f"{name}: {mode}")
+        report = body(JobContext(args, storage, progress, session, on_glue=glue is not None))
         if job is not None:
             job.commit()
         progress(f"{name}: done")
         return report
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-        if own_session:
-            spark.stop()
+        for local in started:
+            local.stop()

@@ -63,8 +63,8 @@ class ValidationRejected(BatchRejected):
         super().__init__(result)
         r = result.report
         self.args = (
-            f"batch rejected: {r['quarantined']} of {r['rows']} rows ({r['bad_fraction']:.1%}) broke the "
-            f"review contract, above the allowed {r['max_bad_fraction']:.1%}; reasons: {r['reasons']}. "
+            f"batch rejected: {r['quarantined']} of {r['rows']} rows ({r['bad_fraction']:.2%}) broke the "
+            f"review contract, above the allowed {r['max_bad_fraction']:.2%}; reasons: {r['reasons']}. "
             f"Inspect the quarantined rows at {quarantine_uri} (report {report_uri}), fix the source data, "
             "or raise the job's --max_bad_fraction (the pipeline's max_bad_fraction setting).",
         )

@@ -115,7 +115,7 @@ def test_a_batch_above_the_threshold_fails_with_what_to_do(spark, raw_dir, tmp_p
     with pytest.raises(job.ValidationRejected) as failure:
         job.main(_args(raw_dir, tmp_path, "0.01"), spark=spark)
     message = str(failure.value)
-    assert "above the allowed 1.0%" in message and "--max_bad_fraction" in message
+    assert "above the allowed 1.00%" in message and "--max_bad_fraction" in message
     assert str(tmp_path / "quarantine") in message and "\n" not in message
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["rejected"] is True
