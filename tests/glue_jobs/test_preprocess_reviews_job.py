@@ -11,10 +11,11 @@ import pytest
 
 from glue_jobs import preprocess_reviews as job
 from glue_jobs._runtime import JobArgumentError, NoInputData
+from review_sentiment import drift
 from review_sentiment.cleaning import clean_text
 from review_sentiment.datasets import assign_split, load_shipped, with_labels
 from review_sentiment.features import NUMERIC_FEATURES, numeric_features
-from review_sentiment.profile import reference_profile
+from review_sentiment.profile import label_distribution
 from review_sentiment.schema import CANONICAL_COLUMNS
 
 pytestmark = pytest.mark.slow
@@ -87,20 +88,23 @@ def test_text_is_cleaned_and_rows_left_empty_are_counted_not_kept(processed):
     assert sum(c["rows"] for c in profile["counts"].values()) == 599
 
 
-def test_the_profile_is_the_training_split_binned_by_the_domain(processed):
+def test_the_profile_is_the_drift_modules_reference_of_the_training_split(processed):
     out, profile = processed
     written = json.loads((out / "profile.json").read_text())
     assert written == json.loads(json.dumps(profile))
     train = _read(out).query("split == 'train'")
-    labels = [None if pd.isna(v) else int(v) for v in train["label"]]
-    expected = reference_profile(train[list(NUMERIC_FEATURES)].to_numpy(np.float64), labels)
-    assert written["labels"] == expected["labels"]
+    expected = drift.reference_profile(train["reviewText"].tolist())  # what the drift monitor builds
     for name in NUMERIC_FEATURES:
-        got, want = written["features"][name], expected["features"][name]
-        assert got["edges"] == want["edges"] and got["fractions"] == want["fractions"]
-        assert got["mean"] == pytest.approx(want["mean"]) and got["std"] == pytest.approx(want["std"])
-        assert sum(got["fractions"]) == pytest.approx(1.0)
+        assert written[name]["edges"] == expected[name]["edges"]
+        assert written[name]["expected"] == pytest.approx(expected[name]["expected"])
+        assert sum(written[name]["expected"]) == pytest.approx(1.0)
+    assert drift.feature_psi(written, train["reviewText"].tolist()) == pytest.approx(
+        dict.fromkeys(NUMERIC_FEATURES, 0.0), abs=1e-9
+    )  # the monitor reads the job's JSON as it is
+    labels = [None if pd.isna(v) else int(v) for v in train["label"]]
+    assert written["labels"] == label_distribution(labels)
     assert written["labels"]["counts"]["neutral"] == profile["counts"]["train"]["neutral"]
+    assert written["rows"] == len(train)
 
 
 def test_splits_are_deterministic_and_follow_the_seed(spark, processed, valid_dir, tmp_path):

@@ -9,19 +9,8 @@ import pandas as pd
 import pytest
 
 from review_sentiment.cleaning import clean_text
-from review_sentiment.profile import bin_fractions, label_distribution, quantile_edges, reference_profile
-
-
-def test_bins_are_open_ended_and_an_edge_value_goes_up():
-    # edges 1, 2: bins x<1, 1<=x<2, x>=2
-    assert bin_fractions(np.array([0.0, 1.0, 1.5, 2.0, 9.0]), [1.0, 2.0]) == [0.2, 0.4, 0.4]
-
-
-def test_quantile_edges_collapse_on_discrete_features():
-    values = np.array([0] * 90 + [1] * 8 + [3] * 2, dtype=float)
-    edges = quantile_edges(values, n_bins=10)
-    assert edges == sorted(set(edges)) and edges[0] == 0.0
-    assert sum(bin_fractions(values, edges)) == pytest.approx(1.0)
+from review_sentiment.features import NUMERIC_FEATURES
+from review_sentiment.profile import label_distribution, reference_profile
 
 
 def test_labels_count_neutral_rows_whatever_marks_them_missing():
@@ -30,13 +19,18 @@ def test_labels_count_neutral_rows_whatever_marks_them_missing():
     assert math.isclose(sum(dist["fractions"].values()), 1.0)
 
 
-def test_a_profile_has_every_feature_with_matching_bins():
+def test_a_profile_has_every_feature_in_the_drift_format():
     rng = np.random.default_rng(0)
-    profile = reference_profile(rng.normal(size=(500, 8)), [0, 1] * 250, n_bins=5)
-    assert profile["rows"] == 500 and len(profile["features"]) == 8
-    for feature in profile["features"].values():
-        assert len(feature["fractions"]) == len(feature["edges"]) + 1 == 5
-        assert feature["fractions"] == pytest.approx([0.2] * 5, abs=0.01)
+    profile = reference_profile(rng.normal(size=(500, len(NUMERIC_FEATURES))), [0, 1] * 250, bins=5)
+    assert profile["rows"] == 500 and profile["feature_names"] == list(NUMERIC_FEATURES)
+    for name in NUMERIC_FEATURES:
+        assert len(profile[name]["expected"]) == len(profile[name]["edges"]) + 1 == 5
+        assert profile[name]["expected"] == pytest.approx([0.2] * 5, abs=0.01)
+
+
+def test_an_empty_split_has_no_profile():
+    with pytest.raises(ValueError, match="at least one row"):
+        reference_profile(np.zeros((0, len(NUMERIC_FEATURES))), [])
 
 
 @pytest.mark.parametrize(
