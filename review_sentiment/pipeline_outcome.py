@@ -71,7 +71,9 @@ def failure_record(error_name: str, cause: str, run: dict | None, execution_name
     }
 
 
-def outcome_record(decision: str, run: dict, selection: dict, promotion: dict | None = None) -> dict:
+def outcome_record(
+    decision: str, run: dict, selection: dict, promotion: dict | None = None, registration: dict | None = None
+) -> dict:
     """What the execution returns and what is stored next to the run's models."""
     best = selection["best"]
     champion = selection.get("champion")
@@ -93,7 +95,10 @@ def outcome_record(decision: str, run: dict, selection: dict, promotion: dict | 
         "run_id": run["run_id"],
         "trigger": run.get("trigger"),
         "serving": serving,
-        "challenger": {k: best[k] for k in ("model_kind", "test_macro_f1", "val_macro_f1", "onnx_p99_ms")},
+        "challenger": {
+            **{k: best[k] for k in ("model_kind", "test_macro_f1", "val_macro_f1", "onnx_p99_ms")},
+            "registered_version": (registration or {}).get("version"),
+        },
         "promotion": promotion,
         "champion_before": champion,
         "gate": gate,

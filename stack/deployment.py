@@ -85,15 +85,13 @@ def deploy_stack(
     """sam build + sam deploy to the local cloud, then the Glue job code to the artifacts bucket.
 
     The local cloud's executor runs handlers with the project's own environment, so the build skips
-    vendoring wheels (VENDOR_DEPENDENCIES=no, layers/lambda_build.mk) and keeps its own SAM cache:
-    a later `sam build` for AWS never reuses these lighter artifacts.
+    vendoring wheels (VENDOR_DEPENDENCIES=no, layers/lambda_build.mk); the build is never cached.
     """
     from local_cloud import stacks
     from local_cloud.deploy import run_sam
 
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     build_dir = Path(build_dir or settings.state_dir / "sam-build").resolve()
-    cache_dir = settings.state_dir / "sam-cache"
     config = ["--config-file", str(stacks.SAMCONFIG), "--config-env", "default"]
     overrides = settings.parameter_overrides(extra_parameters)
     _delete_if_failed_create(settings.stack_name, progress)
@@ -108,10 +106,12 @@ def deploy_stack(
                 str(template),
                 "--build-dir",
                 str(build_dir),
-                "--cached",
-                "--cache-dir",
-                str(cache_dir),
                 *config,
+                # samconfig asks for cached builds, but SAM's cache key is the layer folder's hash and
+                # the shared-code layer copies review_sentiment from outside it: a cached build would
+                # deploy a stale domain package. Not caching also keeps these light builds out of the
+                # cache an AWS build reuses.
+                "--no-cached",
             ],
             None,
             template.parent,

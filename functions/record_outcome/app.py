@@ -19,7 +19,9 @@ metrics = Metrics()
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    record = outcome_record(event["decision"], event["run"], event["selection"], event.get("promotion"))
+    record = outcome_record(
+        event["decision"], event["run"], event["selection"], event.get("promotion"), event.get("registration")
+    )
     put_json(aws.client("s3"), record["outcome_uri"], record)
     logger.info(record["summary"], decision=record["decision"], run_id=record["run_id"])
     metrics.add_dimension(name="decision", value=record["decision"])

@@ -116,10 +116,10 @@ def _choose(state: dict, document: dict) -> str:
     [
         (0.80, True, None, "Promote"),  # first model
         (0.80, True, 0.75, "Promote"),  # better than the champion on the same split
-        (0.75, True, 0.75, "KeepChampion"),  # a tie keeps the champion
-        (0.70, True, 0.75, "KeepChampion"),  # worse
-        (0.55, True, None, "KeepChampion"),  # under the configured minimum
-        (0.80, False, None, "KeepChampion"),  # ONNX parity failed
+        (0.75, True, 0.75, "RegisterChallenger"),  # a tie keeps the champion
+        (0.70, True, 0.75, "RegisterChallenger"),  # worse
+        (0.55, True, None, "RegisterChallenger"),  # under the configured minimum
+        (0.80, False, None, "RegisterChallenger"),  # ONNX parity failed
     ],
 )
 def test_the_promotion_gate_agrees_with_the_domain_decision(challenger_f1, parity, champion_f1, expected):

@@ -105,6 +105,7 @@ def test_a_worse_challenger_keeps_the_champion_and_says_why(stack, served, tmp_p
     assert result.output["summary"].startswith(f"champion version {served['version']} kept")
     assert "does not beat champion" in result.output["summary"]
     assert "KeepChampion" in [s.name for s in result.states]
+    assert int(result.output["challenger"]["registered_version"]) > int(served["version"])
     assert predict(stack)[1]["model_version"] == served["version"]
 
 
