@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from review_sentiment.features import NUMERIC_FEATURES, numeric_features
+from review_sentiment.features import NUMERIC_FEATURES, model_texts, numeric_features
 
 DEFAULT_BINS = 10
 EPSILON = 1e-4  # floor for empty bins: ln(0) is undefined
@@ -44,7 +44,7 @@ def psi(reference: np.ndarray, current: np.ndarray, bins: int = DEFAULT_BINS) ->
 
 def reference_profile(texts: Sequence[str], bins: int = DEFAULT_BINS) -> dict:
     """Per feature: bin edges and expected proportions, from the training texts."""
-    matrix = numeric_features(texts)
+    matrix = numeric_features(model_texts(texts))
     profile = {}
     for i, name in enumerate(NUMERIC_FEATURES):
         edges = bin_edges(matrix[:, i], bins)
@@ -54,7 +54,7 @@ def reference_profile(texts: Sequence[str], bins: int = DEFAULT_BINS) -> dict:
 
 def feature_psi(profile: dict, texts: Sequence[str]) -> dict[str, float]:
     """PSI per numeric feature of `texts` against the reference profile."""
-    matrix = numeric_features(texts)
+    matrix = numeric_features(model_texts(texts))
     out = {}
     for i, name in enumerate(NUMERIC_FEATURES):
         edges = np.asarray(profile[name]["edges"], dtype=np.float64)

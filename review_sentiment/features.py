@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from review_sentiment.cleaning import clean_text
+
 # Order matters: it is the column order of `numeric_features` and the order of the ONNX inputs.
 NUMERIC_FEATURES: tuple[str, ...] = (
     "text_len",  # characters
@@ -24,6 +26,15 @@ NUMERIC_FEATURES: tuple[str, ...] = (
     "digit_ratio",  # digits / characters (prices, model numbers: factual sentences)
 )
 TEXT_INPUT = "reviewText"  # name of the ONNX string input, [N, 1]
+
+
+def model_texts(texts: Iterable[object]) -> list[str]:
+    """The strings every model input is computed from, in training, serving and drift alike.
+
+    Cleaned (markup, entities, whitespace) as the preprocessing job cleans its training rows, so a
+    review typed or scraped differently at serving time gets the features it would have had in training.
+    """
+    return [clean_text(t) for t in texts]
 
 
 def numeric_feature_row(text: str) -> list[float]:
@@ -57,7 +68,8 @@ def numeric_features(texts: Iterable[str]) -> np.ndarray:
 
 
 def onnx_inputs(texts: list[str]) -> dict[str, np.ndarray]:
-    """The feed of the exported graph: raw text [N, 1] plus one float32 [N, 1] input per numeric feature."""
+    """The feed of the exported graph: the text [N, 1] plus one float32 [N, 1] input per numeric feature."""
+    texts = model_texts(texts)
     numeric = numeric_features(texts)
     feed = {TEXT_INPUT: np.asarray(texts, dtype=object).reshape(-1, 1)}
     for i, name in enumerate(NUMERIC_FEATURES):

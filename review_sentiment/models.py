@@ -20,7 +20,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from review_sentiment.config import MODEL_KINDS
-from review_sentiment.features import NUMERIC_FEATURES, TEXT_INPUT, numeric_features
+from review_sentiment.features import NUMERIC_FEATURES, TEXT_INPUT, model_texts, numeric_features
 from review_sentiment.text_features import text_pipeline
 
 Params = dict[str, object]
@@ -160,8 +160,8 @@ def build_pipeline(kind: str, params: Params, train_texts: Sequence[str], seed: 
 
 
 def model_frame(texts: Sequence[str]) -> pd.DataFrame:
-    """The pipeline's input: raw text plus the numeric features, computed by the one definition."""
-    texts = [t if isinstance(t, str) else "" for t in texts]
+    """The pipeline's input: the text plus the numeric features, computed by the one definition."""
+    texts = model_texts(texts)
     numeric = numeric_features(texts)
     frame = pd.DataFrame({TEXT_INPUT: np.asarray(texts, dtype=object)})
     for i, name in enumerate(NUMERIC_FEATURES):

@@ -67,3 +67,17 @@ def test_serving_modules_import_neither_sklearn_nor_pandas():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_scraped_markup_gets_the_features_its_cleaned_training_row_had():
+    # GIVEN a review as scraped (entities, a line-break tag, runs of whitespace) and as the
+    # preprocessing job stores it for training (cleaned)
+    scraped = "Loved it &amp; cried<br/>twice!!   5 stars"
+    cleaned = "Loved it & cried twice!! 5 stars"
+    # WHEN serving builds the graph's feed and training builds the pipeline's frame
+    served = onnx_inputs([scraped])
+    trained = model_frame([cleaned])
+    # THEN both see the same text and the same numeric features
+    assert served[TEXT_INPUT][0, 0] == trained[TEXT_INPUT].iloc[0] == cleaned
+    for name in NUMERIC_FEATURES:
+        assert served[name][0, 0] == pytest.approx(trained[name].iloc[0]), name
