@@ -47,7 +47,7 @@ run: venv localstack-venv sam-venv ## the main job: local cloud, deploy, trainin
 	$(PY) -m stack run $(RUN_ARGS)
 
 .PHONY: test
-test: venv localstack-venv ## every test
+test: venv localstack-venv sam-venv ## every test
 	$(VENV)/bin/pytest
 
 # --- the rest ---------------------------------------------------------------------------------
