@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import mlflow
 import pandas as pd
@@ -104,9 +105,18 @@ def test_run_prints_the_comparison_table_and_sets_the_champion(tmp_path, env, sm
     summary = json.loads((tmp_path / "state" / "artifacts" / "summary.json").read_text())
     assert summary["split_counts"]["test"]["neutral_excluded"] > 0
 
-    again = CliRunner().invoke(app, args, env=env)  # same data and seed: no better, so a challenger
+    # A second run resumes the study with one more trial: its model is champion only if it beats the
+    # first on the test split, else challenger; what it prints must be what the registry holds.
+    again = CliRunner().invoke(app, args, env=env)
     assert again.exit_code == 0, again.output
-    assert "-> @challenger" in again.output and "resuming study" in again.output
+    assert "resuming study" in again.output
+    decision = re.search(r"registry: review-sentiment v2 -> @(champion|challenger)", again.output)
+    assert decision, again.output
+    registry = mlflow.MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'state' / 'mlflow.db'}")
+    champion = str(registry.get_model_version_by_alias("review-sentiment", "champion").version)
+    assert champion == ("2" if decision.group(1) == "champion" else "1")
+    if decision.group(1) == "challenger":
+        assert str(registry.get_model_version_by_alias("review-sentiment", "challenger").version) == "2"
 
 
 def test_validate_rejects_a_bad_batch_in_one_line(tmp_path, env):
