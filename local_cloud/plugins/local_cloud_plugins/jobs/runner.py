@@ -230,6 +230,8 @@ class JobQueue:
                 next_flush = time.monotonic() + _FLUSH_SECONDS
             handle._stop_event.wait(_POLL_SECONDS)
         process.wait()
+        if ended_by is None and handle.stop_requested:
+            ended_by = Outcome.STOPPED  # shutdown signals the process itself: it may end before we look
         for reader in readers:
             reader.join(timeout=5)
         _flush(spec)
