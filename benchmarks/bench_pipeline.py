@@ -29,8 +29,8 @@ from review_sentiment import aws, tracking  # noqa: E402
 from review_sentiment.config import Settings  # noqa: E402
 from review_sentiment.pipeline_run import PipelineConfig, RunBuckets, RunRequest, plan_run  # noqa: E402
 from review_sentiment.pipeline_selection import candidate_from_result, decide  # noqa: E402
+from review_sentiment.progress import Progress  # noqa: E402
 from stack import deployment, execution  # noqa: E402
-from stack.progress import Progress  # noqa: E402
 from stack.settings import SHIPPED_REVIEWS, StackSettings  # noqa: E402
 
 # Execution states and their direct counterparts, in pipeline order.

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from stack.progress import Progress
+from review_sentiment.progress import Progress
 from stack.settings import SHIPPED_REVIEWS, StackSettings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)

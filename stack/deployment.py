@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from review_sentiment import aws
-from stack.progress import Progress
+from review_sentiment.progress import Progress
 from stack.settings import DOMAIN_PACKAGE, GLUE_SCRIPTS, TEMPLATE, StackSettings
 
 ENV_VENDOR = "VENDOR_DEPENDENCIES"  # read by layers/lambda_build.mk

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from review_sentiment import aws
 from review_sentiment.pipeline_run import RunRequest
-from stack.progress import Progress
+from review_sentiment.progress import Progress
 
 TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 

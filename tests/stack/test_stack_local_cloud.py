@@ -16,8 +16,8 @@ import pytest
 from review_sentiment import aws
 from review_sentiment.config import Settings
 from review_sentiment.datasets import assign_split, load_shipped, write_jsonl
+from review_sentiment.progress import Progress
 from stack import deployment, execution
-from stack.progress import Progress
 from stack.settings import SHIPPED_REVIEWS, StackSettings
 
 pytestmark = [pytest.mark.slow, pytest.mark.localcloud]
