@@ -100,13 +100,13 @@ def test_stop_leaves_no_lambda_environment_even_after_a_crash(tmp_path):
     cloud.start()
     try:
         env_pid = _warm_environment(cloud)
-        # WHEN LocalStack dies without shutting down (kill -9), its environment outlives it
+        # WHEN LocalStack dies without shutting down (kill -9); its environment may outlive it (the
+        # runtime client only exits once it notices its Runtime API is gone, which is a race)
         localstack_pid = cloud.pid()
         os.kill(localstack_pid, signal.SIGKILL)
         deadline = time.monotonic() + 10
         while processes.alive(localstack_pid) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert processes.alive(env_pid)
     finally:
         # THEN `stop` (what `down` runs) still finds and ends it: nothing is left
         cloud.stop()
