@@ -16,21 +16,10 @@ import numpy as np
 from review_sentiment.champion import Champion
 from review_sentiment.pipeline_outcome import describe_failure
 from review_sentiment.pipeline_run import split_s3_uri
-from review_sentiment.selection import best_within_budget, promotion_decision
+from review_sentiment.selection import RESULT_METRICS, best_within_budget, promotion_decision
 
 # Columns of the comparison table, in print order.
-TABLE_COLUMNS = (
-    "model_kind",
-    "val_macro_f1",
-    "test_macro_f1",
-    "test_accuracy",
-    "onnx_p50_ms",
-    "onnx_p99_ms",
-    "onnx_size_bytes",
-    "parity_label_agreement",
-    "parity_max_prob_diff",
-    "parity_passed",
-)
+TABLE_COLUMNS = ("model_kind", *RESULT_METRICS, "parity_passed")
 
 
 class NoModelTrained(RuntimeError):

@@ -5,6 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+# The figures every trained model kind reports, in display order (comparison table, model card).
+RESULT_METRICS = (
+    "val_macro_f1",
+    "test_macro_f1",
+    "test_accuracy",
+    "onnx_p50_ms",
+    "onnx_p99_ms",
+    "onnx_size_bytes",
+    "parity_label_agreement",
+    "parity_max_prob_diff",
+)
+
 
 class NoModelWithinBudget(RuntimeError):
     """No candidate meets the latency budget."""

@@ -19,6 +19,7 @@ from mlflow.exceptions import MlflowException
 
 from review_sentiment.config import Settings
 from review_sentiment.features import NUMERIC_FEATURES
+from review_sentiment.selection import RESULT_METRICS
 from review_sentiment.text_features import feature_definition
 
 CHAMPION, CHALLENGER = "champion", "challenger"
@@ -73,16 +74,7 @@ def model_card(result: dict, data_hash: str, split_counts: dict) -> str:
         "",
         "## Metrics",
     ]
-    for key in (
-        "val_macro_f1",
-        "test_macro_f1",
-        "test_accuracy",
-        "onnx_p50_ms",
-        "onnx_p99_ms",
-        "onnx_size_bytes",
-        "parity_label_agreement",
-        "parity_max_prob_diff",
-    ):
+    for key in RESULT_METRICS:
         if key in result:
             lines.append(f"- {key}: {result[key]}")
     lines += [
