@@ -25,10 +25,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from local_cloud.controller import LocalCloud, free_port  # noqa: E402
-from review_sentiment import aws, tracking  # noqa: E402
+from review_sentiment import aws  # noqa: E402
 from review_sentiment.config import Settings  # noqa: E402
-from review_sentiment.pipeline_run import PipelineConfig, RunBuckets, RunRequest, plan_run  # noqa: E402
-from review_sentiment.pipeline_selection import candidate_from_result, decide  # noqa: E402
+from review_sentiment.modeling import tracking  # noqa: E402
+from review_sentiment.pipeline.run import PipelineConfig, RunBuckets, RunRequest, plan_run  # noqa: E402
+from review_sentiment.pipeline.selection_step import candidate_from_result, decide  # noqa: E402
 from review_sentiment.progress import Progress  # noqa: E402
 from stack import deployment, execution  # noqa: E402
 from stack.settings import SHIPPED_REVIEWS, StackSettings  # noqa: E402

@@ -30,13 +30,13 @@ sys.path.insert(0, str(REPO))
 
 import pandas as pd  # noqa: E402
 
-from review_sentiment.datasets import (  # noqa: E402
+from review_sentiment.data.datasets import (  # noqa: E402
     assign_split,
     generate_synthetic_reviews,
     load_shipped,
     with_labels,
 )
-from review_sentiment.schema import CANONICAL_COLUMNS  # noqa: E402
+from review_sentiment.data.schema import CANONICAL_COLUMNS  # noqa: E402
 
 SCRIPT = REPO / "glue_jobs" / "preprocess_reviews.py"
 
@@ -50,9 +50,9 @@ def write_valid(frame: pd.DataFrame, folder: Path) -> Path:
 
 def pandas_baseline(frame: pd.DataFrame, out: Path) -> float:
     """The same domain steps, single-process pandas: seconds."""
-    from review_sentiment.cleaning import clean_text
-    from review_sentiment.features import NUMERIC_FEATURES, numeric_features
-    from review_sentiment.profile import reference_profile
+    from review_sentiment.data.cleaning import clean_text
+    from review_sentiment.features.numeric import NUMERIC_FEATURES, numeric_features
+    from review_sentiment.features.profile import reference_profile
 
     start = time.perf_counter()
     data = frame[list(CANONICAL_COLUMNS)].copy()

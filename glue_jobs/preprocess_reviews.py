@@ -9,10 +9,11 @@ Arguments (Glue `--name value`):
   --profile_bins     optional (default 10): quantile bins per numeric feature
 
 Every rule is the domain's, applied per partition through mapInPandas: text cleaning
-(review_sentiment.cleaning), label from rating (datasets.with_labels: 3 stars keep a null label and
+(review_sentiment.data.cleaning), label from rating (datasets.with_labels: 3 stars keep a null label and
 are counted), numeric features (features.numeric_features, the definition training and serving use),
 the split (datasets.assign_split: by product, from a stable hash) and the profile (profile, in the
-format review_sentiment.drift.feature_psi reads: per feature, drift's quantile edges and expected shares).
+format review_sentiment.monitoring.drift.feature_psi reads: per feature, quantile edges and expected
+shares).
 """
 
 from __future__ import annotations
@@ -33,13 +34,13 @@ from pyspark import AccumulatorParam
 from pyspark.sql import functions as F
 
 from glue_jobs._runtime import JobArgumentError, JobContext, NoInputData, int_arg, run_job, spread
-from review_sentiment.cleaning import clean_text
 from review_sentiment.config import Settings
-from review_sentiment.datasets import DEFAULT_FRACTIONS, SPLITS, assign_split, with_labels
-from review_sentiment.drift import DEFAULT_BINS
-from review_sentiment.features import NUMERIC_FEATURES, numeric_features
-from review_sentiment.profile import reference_profile
-from review_sentiment.schema import CANONICAL_COLUMNS, LABEL_COLUMN, TEXT_COLUMN
+from review_sentiment.data.cleaning import clean_text
+from review_sentiment.data.datasets import DEFAULT_FRACTIONS, SPLITS, assign_split, with_labels
+from review_sentiment.data.schema import CANONICAL_COLUMNS, LABEL_COLUMN, TEXT_COLUMN
+from review_sentiment.features.numeric import NUMERIC_FEATURES, numeric_features
+from review_sentiment.features.profile import reference_profile
+from review_sentiment.monitoring.drift import DEFAULT_BINS
 
 JOB_NAME = "preprocess_reviews"
 REQUIRED = ("input_path", "output_path", "profile_path")

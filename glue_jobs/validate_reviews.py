@@ -10,7 +10,7 @@ Arguments (Glue `--name value`):
   --max_bad_fraction         optional (default SENTIMENT_MAX_BAD_FRACTION or 0.05): reject the batch above it
   --max_text_chars           optional (default SENTIMENT_MAX_TEXT_CHARS or 32768)
 
-The per-row rules are review_sentiment.validation.row_problems, run per partition through mapInPandas;
+The per-row rules are review_sentiment.data.validation.row_problems, run per partition through mapInPandas;
 duplicates (the first review of a review_id is kept) are found across the whole input by Spark. A
 rejected batch still writes its quarantine and report, then fails the job with the reason.
 """
@@ -34,9 +34,9 @@ from pyspark.sql import functions as F
 
 from glue_jobs._runtime import JobContext, NoInputData, float_arg, int_arg, run_job, spread
 from review_sentiment.config import Settings
-from review_sentiment.datasets import kaggle_frame_to_canonical, to_canonical
-from review_sentiment.schema import CANONICAL_COLUMNS
-from review_sentiment.validation import (
+from review_sentiment.data.datasets import kaggle_frame_to_canonical, to_canonical
+from review_sentiment.data.schema import CANONICAL_COLUMNS
+from review_sentiment.data.validation import (
     DUPLICATE,
     REASON_COLUMN,
     BatchRejected,

@@ -36,10 +36,10 @@ def _settings(**overrides) -> Settings:
 
 def _user_errors():
     """Errors a user can fix, shown as one line instead of a traceback."""
-    from review_sentiment.datasets import DatasetError
-    from review_sentiment.onnx_export import ParityError
-    from review_sentiment.selection import NoModelWithinBudget
-    from review_sentiment.validation import BatchRejected, ContractError
+    from review_sentiment.data.datasets import DatasetError
+    from review_sentiment.data.validation import BatchRejected, ContractError
+    from review_sentiment.modeling.onnx_export import ParityError
+    from review_sentiment.modeling.selection import NoModelWithinBudget
 
     return (
         DatasetError,
@@ -64,7 +64,7 @@ def run(
     ] = None,
 ) -> None:
     """Whole local training pipeline on the data; prints the comparison table and the ONNX path."""
-    from review_sentiment.pipeline import comparison_table, run_all
+    from review_sentiment.pipeline.local import comparison_table, run_all
 
     kinds = tuple(k.strip() for k in model_kinds.split(",")) if model_kinds else None
     settings = _settings(trials_per_kind=trials, model_kinds=kinds)
@@ -104,7 +104,7 @@ def train(
     results_fp: Annotated[Path | None, typer.Option(help="also write the results JSON here")] = None,
 ) -> None:
     """Train ONE model kind end to end (HPO, fit, ONNX export with parity gate, MLflow)."""
-    from review_sentiment.train import load_training_data, train_model_kind
+    from review_sentiment.modeling.train import load_training_data, train_model_kind
 
     if model_kind not in MODEL_KINDS:
         _fail(f"unknown model kind {model_kind!r}; choose from {', '.join(MODEL_KINDS)}")
@@ -131,8 +131,8 @@ def validate_command(
     ] = None,
 ) -> None:
     """Check a reviews file against the contract; prints counts per reason."""
-    from review_sentiment.datasets import SHIPPED_DATASET, load_reviews, write_jsonl
-    from review_sentiment.validation import BatchRejected, validate
+    from review_sentiment.data.datasets import SHIPPED_DATASET, load_reviews, write_jsonl
+    from review_sentiment.data.validation import BatchRejected, validate
 
     settings = _settings(max_bad_fraction=max_bad_fraction)
     try:
@@ -159,7 +159,7 @@ def predict(
     ] = None,
 ) -> None:
     """Predict sentiment with an exported ONNX model (the serving code path)."""
-    from review_sentiment.inference import OnnxSentimentModel
+    from review_sentiment.serving.onnx_model import OnnxSentimentModel
 
     path = model or _settings().artifacts_dir / "model.onnx"
     if not path.exists():

@@ -6,6 +6,7 @@ training container reads and writes. Every function takes the boto3 S3 client (f
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,8 @@ from urllib.parse import urlparse
 
 # Files that tools leave next to data (_SUCCESS, .crc, .DS_Store); never data themselves.
 HOUSEKEEPING_PREFIXES = ("_", ".")
+# A valid bucket name (3-63 chars, lowercase, digits, dots, hyphens) and any key or prefix.
+_S3_URI = re.compile(r"^s3://([a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])/(.*)$")
 
 
 def is_s3(uri: str) -> bool:
@@ -25,6 +28,17 @@ def split_s3(uri: str) -> tuple[str, str]:
     if not is_s3(uri) or not parsed.netloc:
         raise ValueError(f"{uri!r} is not an S3 URI like s3://bucket/prefix/")
     return parsed.netloc, parsed.path.lstrip("/")
+
+
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    """`s3://bucket/key/or/prefix` -> (bucket, key); strict: the bucket name must be valid.
+
+    Raises ValueError naming the URI when it is not of that shape.
+    """
+    match = _S3_URI.match(uri)
+    if not match:
+        raise ValueError(f"{uri!r} is not an S3 URI like s3://bucket/prefix/")
+    return match.group(1), match.group(2)
 
 
 def local_path(uri: str) -> Path:

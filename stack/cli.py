@@ -36,7 +36,7 @@ def run(
 ) -> None:
     """Start the local cloud if needed, deploy, upload the reviews, run the training pipeline, follow it."""
     from local_cloud.controller import LocalCloudError
-    from review_sentiment.pipeline_run import InvalidRunRequest
+    from review_sentiment.pipeline.run import InvalidRunRequest
     from stack import deployment, execution, report
 
     progress = Progress()
@@ -102,8 +102,8 @@ def _running_stack(stack_name: str | None):
 @app.command()
 def rollback(stack_name: StackOption = None) -> None:
     """Point the champion back at the previous version (MLflow alias + SSM pointer); serving follows."""
-    from review_sentiment.champion import NoChampion, NothingToRollBack
     from review_sentiment.config import Settings
+    from review_sentiment.serving.champion import NoChampion, NothingToRollBack
     from stack.rollback import rollback as do_rollback
 
     settings, stack = _running_stack(stack_name)
@@ -125,7 +125,7 @@ def rollback(stack_name: StackOption = None) -> None:
 def status(stack_name: StackOption = None) -> None:
     """The champion that serves and the API URL."""
     from review_sentiment import aws
-    from review_sentiment.champion import read_champion
+    from review_sentiment.serving.champion import read_champion
     from stack.report import curl_command
 
     _, stack = _running_stack(stack_name)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from review_sentiment import aws, tracking
-from review_sentiment.champion import Champion, read_champion, rolled_back, write_champion
+from review_sentiment import aws
 from review_sentiment.config import Settings
+from review_sentiment.modeling import tracking
+from review_sentiment.serving.champion import Champion, read_champion, rolled_back, write_champion
 
 
 def rollback(parameter_name: str, settings: Settings) -> tuple[Champion, Champion]:

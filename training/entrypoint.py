@@ -4,8 +4,8 @@
         --data-uri s3://<processed>/runs/<run>/processed/ --output-uri s3://<models>/runs/<run>/logreg/
 
 Reads <data-uri>/split={train,validation,test}/ (Parquet written by glue_jobs/preprocess_reviews.py),
-runs review_sentiment.train.train_model_kind (Optuna HPO, final fit, ONNX export behind the parity gate,
-MLflow logging) and writes to <output-uri>:
+runs review_sentiment.modeling.train.train_model_kind (Optuna HPO, final fit, ONNX export behind the
+parity gate, MLflow logging) and writes to <output-uri>:
   result.json         what the pipeline's selection step reads (metrics, latency, parity, URIs)
   model.onnx          the exported graph (raw text + numeric features in, label + probabilities out)
   metrics.json        validation/test metrics, latency and size
@@ -27,7 +27,7 @@ import typer
 
 from review_sentiment import s3_io
 from review_sentiment.config import MODEL_KINDS, Settings, SettingsError
-from review_sentiment.datasets import SPLITS, DatasetError
+from review_sentiment.data.datasets import SPLITS, DatasetError
 from review_sentiment.progress import Progress
 
 RESULT_FILE, MODEL_FILE, METRICS_FILE, PARITY_FILE, ERROR_FILE = (
@@ -86,7 +86,7 @@ def train_one(
     model_kind: str, data_uri: str, output_uri: str, settings: Settings, progress: Progress
 ) -> dict:
     """Stages the splits, trains, and writes the outputs; returns result.json's content."""
-    from review_sentiment.train import load_training_data, train_model_kind  # heavy: sklearn, mlflow
+    from review_sentiment.modeling.train import load_training_data, train_model_kind  # heavy: sklearn, mlflow
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"train-{model_kind}-") as tmp:

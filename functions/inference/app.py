@@ -1,7 +1,7 @@
 """Inference API: POST /predict (one review), POST /batch_predict (many), served by the champion ONNX model.
 
 The champion is found through the SSM pointer and cached per warm environment
-(review_sentiment.serving); a promotion or rollback is picked up within CHAMPION_CACHE_SECONDS.
+(review_sentiment.serving.model_cache); a promotion or rollback is picked up within CHAMPION_CACHE_SECONDS.
 Imports onnxruntime and numpy only: no scikit-learn, no pandas.
 """
 
@@ -21,8 +21,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from review_sentiment import aws
-from review_sentiment.champion import NoChampion
-from review_sentiment.serving import ChampionModelCache, ServingModel
+from review_sentiment.serving.champion import NoChampion
+from review_sentiment.serving.model_cache import ChampionModelCache, ServingModel
 
 ENV_CHAMPION_PARAMETER = "CHAMPION_PARAMETER"
 ENV_CACHE_SECONDS = "CHAMPION_CACHE_SECONDS"

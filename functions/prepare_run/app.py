@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.parameters import SSMProvider
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from review_sentiment import aws
-from review_sentiment.pipeline_run import (
+from review_sentiment.pipeline.run import (
     PipelineConfig,
     RunBuckets,
     RunRequest,

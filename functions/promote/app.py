@@ -14,8 +14,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from review_sentiment import aws
-from review_sentiment.champion import Champion, promoted, read_champion, write_champion
 from review_sentiment.config import Settings
+from review_sentiment.serving.champion import Champion, promoted, read_champion, write_champion
 
 ENV_CHAMPION_PARAMETER = "CHAMPION_PARAMETER"
 
@@ -29,9 +29,9 @@ settings = Settings.from_env()
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    # MLflow (with onnx and optuna behind review_sentiment.tracking) takes seconds to import: import it
-    # on the first invocation rather than in the init phase, which Lambda limits to 10 s.
-    from review_sentiment import tracking
+    # MLflow (with onnx and optuna behind review_sentiment.modeling.tracking) takes seconds to import:
+    # import it on the first invocation rather than in the init phase, which Lambda limits to 10 s.
+    from review_sentiment.modeling import tracking
 
     run, best = event["run"], event["selection"]["best"]
     alias = event.get("alias", tracking.CHAMPION)

@@ -10,8 +10,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from review_sentiment import aws
-from review_sentiment.pipeline_outcome import describe_failure, failure_record, put_json
-from review_sentiment.pipeline_run import run_id_from
+from review_sentiment.pipeline.outcome import describe_failure, failure_record, put_json
+from review_sentiment.pipeline.run import run_id_from
 
 ENV_MODELS_BUCKET = "MODELS_BUCKET"
 

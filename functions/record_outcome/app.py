@@ -8,7 +8,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from review_sentiment import aws
-from review_sentiment.pipeline_outcome import outcome_record, put_json
+from review_sentiment.pipeline.outcome import outcome_record, put_json
 
 logger = Logger()
 tracer = Tracer()

@@ -9,15 +9,15 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from review_sentiment import aws
-from review_sentiment.champion import Champion, read_champion
-from review_sentiment.inference import OnnxSentimentModel
-from review_sentiment.pipeline_selection import (
+from review_sentiment.pipeline.selection_step import (
     collect_candidates,
     decide,
     load_test_split,
     macro_f1,
     read_bytes,
 )
+from review_sentiment.serving.champion import Champion, read_champion
+from review_sentiment.serving.onnx_model import OnnxSentimentModel
 
 ENV_CHAMPION_PARAMETER = "CHAMPION_PARAMETER"
 

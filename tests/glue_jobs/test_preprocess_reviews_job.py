@@ -11,12 +11,12 @@ import pytest
 
 from glue_jobs import preprocess_reviews as job
 from glue_jobs._runtime import JobArgumentError, NoInputData
-from review_sentiment import drift
-from review_sentiment.cleaning import clean_text
-from review_sentiment.datasets import assign_split, load_shipped, with_labels
-from review_sentiment.features import NUMERIC_FEATURES, numeric_features
-from review_sentiment.profile import label_distribution
-from review_sentiment.schema import CANONICAL_COLUMNS
+from review_sentiment.data.cleaning import clean_text
+from review_sentiment.data.datasets import assign_split, load_shipped, with_labels
+from review_sentiment.data.schema import CANONICAL_COLUMNS
+from review_sentiment.features.numeric import NUMERIC_FEATURES, numeric_features
+from review_sentiment.features.profile import label_distribution
+from review_sentiment.monitoring import drift
 
 pytestmark = pytest.mark.slow
 

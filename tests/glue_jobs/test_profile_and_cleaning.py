@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from review_sentiment.cleaning import clean_text
-from review_sentiment.features import NUMERIC_FEATURES
-from review_sentiment.profile import label_distribution, reference_profile
+from review_sentiment.data.cleaning import clean_text
+from review_sentiment.features.numeric import NUMERIC_FEATURES
+from review_sentiment.features.profile import label_distribution, reference_profile
 
 
 def test_labels_count_neutral_rows_whatever_marks_them_missing():

@@ -12,9 +12,9 @@ import pytest
 
 from glue_jobs import validate_reviews as job
 from glue_jobs._runtime import NoInputData
-from review_sentiment.datasets import load_reviews, load_shipped, write_jsonl
-from review_sentiment.schema import CANONICAL_COLUMNS
-from review_sentiment.validation import validate
+from review_sentiment.data.datasets import load_reviews, load_shipped, write_jsonl
+from review_sentiment.data.schema import CANONICAL_COLUMNS
+from review_sentiment.data.validation import validate
 
 pytestmark = pytest.mark.slow
 FIXTURES = Path(__file__).parents[1] / "ml" / "fixtures"

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from review_sentiment.config import Settings
-from review_sentiment.datasets import binary_splits, load_shipped
+from review_sentiment.data.datasets import binary_splits, load_shipped
 
 FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"

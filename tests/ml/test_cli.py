@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from review_sentiment.cli import app
-from review_sentiment.datasets import write_jsonl
-from review_sentiment.inference import OnnxSentimentModel
+from review_sentiment.data.datasets import write_jsonl
+from review_sentiment.serving.onnx_model import OnnxSentimentModel
 
 pytestmark = pytest.mark.filterwarnings("ignore:Field onnx.AttributeProto.ints:DeprecationWarning")
 

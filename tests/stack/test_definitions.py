@@ -12,9 +12,9 @@ import pytest
 import yaml
 from stack_test_support import REPO_ROOT
 
-from review_sentiment.champion import Champion
-from review_sentiment.pipeline_run import RunRequest
-from review_sentiment.pipeline_selection import decide
+from review_sentiment.pipeline.run import RunRequest
+from review_sentiment.pipeline.selection_step import decide
+from review_sentiment.serving.champion import Champion
 
 ASL = json.loads((REPO_ROOT / "state_machine" / "training_pipeline.asl.json").read_text())
 LAMBDA_RETRY = {"Lambda.ServiceException", "Lambda.TooManyRequestsException"}

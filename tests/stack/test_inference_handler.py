@@ -8,7 +8,7 @@ import pytest
 from stack_test_support import CHAMPION_PARAMETER, load_handler
 
 from review_sentiment import aws
-from review_sentiment.champion import Champion, promoted, read_champion, rolled_back, write_champion
+from review_sentiment.serving.champion import Champion, promoted, read_champion, rolled_back, write_champion
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics")
 

@@ -9,9 +9,9 @@ import pytest
 from stack_test_support import CHAMPION_PARAMETER, CONFIG_PARAMETER, load_handler, put_json
 
 from review_sentiment import aws
-from review_sentiment.champion import Champion, write_champion
-from review_sentiment.pipeline_run import InvalidRunRequest, NoInputData
-from review_sentiment.pipeline_selection import NoModelTrained
+from review_sentiment.pipeline.run import InvalidRunRequest, NoInputData
+from review_sentiment.pipeline.selection_step import NoModelTrained
+from review_sentiment.serving.champion import Champion, write_champion
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics")
 

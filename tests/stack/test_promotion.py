@@ -7,9 +7,10 @@ import onnx
 import pytest
 from stack_test_support import CHAMPION_PARAMETER, load_handler
 
-from review_sentiment import aws, tracking
-from review_sentiment.champion import NothingToRollBack, read_champion
+from review_sentiment import aws
 from review_sentiment.config import Settings
+from review_sentiment.modeling import tracking
+from review_sentiment.serving.champion import NothingToRollBack, read_champion
 from stack.rollback import rollback
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics")

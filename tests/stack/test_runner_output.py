@@ -98,5 +98,5 @@ def test_the_summary_of_a_failure_shows_the_error_and_cause():
 
 def test_the_glue_code_zip_holds_the_domain_package_and_the_job_runtime():
     names = zipfile.ZipFile(io.BytesIO(python_packages_zip())).namelist()
-    assert "review_sentiment/validation.py" in names and "glue_jobs/_runtime.py" in names
+    assert "review_sentiment/data/validation.py" in names and "glue_jobs/_runtime.py" in names
     assert not [n for n in names if "__pycache__" in n]

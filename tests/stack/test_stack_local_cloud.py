@@ -15,7 +15,7 @@ import pytest
 
 from review_sentiment import aws
 from review_sentiment.config import Settings
-from review_sentiment.datasets import assign_split, load_shipped, write_jsonl
+from review_sentiment.data.datasets import assign_split, load_shipped, write_jsonl
 from review_sentiment.progress import Progress
 from stack import deployment, execution
 from stack.settings import SHIPPED_REVIEWS, StackSettings

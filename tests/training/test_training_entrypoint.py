@@ -11,8 +11,8 @@ import pytest
 from moto import mock_aws
 
 from review_sentiment import aws
-from review_sentiment.datasets import SPLITS, assign_split, load_shipped, with_labels
-from review_sentiment.inference import OnnxSentimentModel
+from review_sentiment.data.datasets import SPLITS, assign_split, load_shipped, with_labels
+from review_sentiment.serving.onnx_model import OnnxSentimentModel
 from training import entrypoint
 
 REPO = Path(__file__).resolve().parents[2]

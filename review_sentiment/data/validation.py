@@ -1,0 +1,226 @@
+"""Contract and anomaly checks: per-row reasons, quarantine, batch rejection.
+
+The per-row rules (`row_problems`) look at one batch of rows only, so a PySpark job reuses them
+as they are through `mapInPandas`:
+
+    def check(batches):
+        for batch in batches:
+            yield batch.assign(reason=row_problems(batch, max_text_chars))
+
+Duplicates need the whole dataset: `duplicate_mask` is the pandas form of that rule, and a Spark
+job applies the same rule (first occurrence of a `review_id` kept, later ones quarantined) itself.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import unicodedata
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from review_sentiment.data.schema import (
+    CANONICAL_COLUMNS,
+    MAX_RATING,
+    MAX_UNIX_TIME,
+    MIN_RATING,
+    MIN_UNIX_TIME,
+    REQUIRED_COLUMNS,
+)
+
+DEFAULT_MAX_TEXT_CHARS = 32_768
+REASON_COLUMN = "reason"
+DUPLICATE = "duplicate_review_id"
+
+# Reasons, one word each; a row with several problems gets them joined by ";".
+MISSING = "missing_{}"
+NOT_TEXT = "not_text_{}"
+EMPTY_TEXT = "empty_text"
+UNDECODABLE_TEXT = "undecodable_text"
+TEXT_TOO_LONG = "text_too_long"
+RATING_NOT_NUMBER = "rating_not_a_number"
+RATING_OUT_OF_RANGE = "rating_out_of_range"
+RATING_NOT_INTEGER = "rating_not_integer"
+BAD_TIMESTAMP = "bad_unix_review_time"
+BAD_HELPFUL = "bad_helpful"
+
+
+class ContractError(ValueError):
+    """The batch does not have the columns of the contract at all."""
+
+
+class BatchRejected(ValueError):
+    """Too large a share of the batch broke the contract; `result` holds valid rows, quarantine and counts."""
+
+    def __init__(self, result: ValidationResult):
+        self.result = result
+        report = result.report
+        super().__init__(
+            f"batch rejected: {report['quarantined']} of {report['rows']} rows "
+            f"({report['bad_fraction']:.1%}) broke the contract, above the allowed "
+            f"{report['max_bad_fraction']:.1%}; reasons: {report['reasons']}. Inspect the quarantine "
+            "output, fix the source, or raise SENTIMENT_MAX_BAD_FRACTION."
+        )
+
+
+@dataclass
+class ValidationResult:
+    valid: pd.DataFrame
+    quarantine: pd.DataFrame  # the bad rows, unchanged, plus a `reason` column
+    report: dict = field(default_factory=dict)
+
+
+def _missing(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return value is pd.NA or value is pd.NaT
+
+
+def _undecodable(text: str) -> bool:
+    """Replacement characters, lone surrogates or control characters: text that did not decode."""
+    for ch in text:
+        if ch == "\ufffd":
+            return True
+        category = unicodedata.category(ch)
+        if category == "Cs" or (category == "Cc" and ch not in "\t\n\r"):
+            return True
+    return False
+
+
+def _text_problems(column: str, value, max_chars: int, required: bool) -> list[str]:
+    if _missing(value):
+        return [MISSING.format(column)] if required else []
+    if not isinstance(value, str):
+        return [NOT_TEXT.format(column)]
+    problems = []
+    if column == "reviewText":
+        if not value.strip():
+            problems.append(EMPTY_TEXT)
+        if len(value) > max_chars:
+            problems.append(TEXT_TOO_LONG)
+    elif required and not value.strip():
+        problems.append(MISSING.format(column))
+    if _undecodable(value):
+        problems.append(UNDECODABLE_TEXT)
+    return problems
+
+
+def _rating_problems(value) -> list[str]:
+    if _missing(value):
+        return [MISSING.format("overall")]
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return [RATING_NOT_NUMBER]
+    if not MIN_RATING <= value <= MAX_RATING:
+        return [RATING_OUT_OF_RANGE]
+    if float(value) != int(value):
+        return [RATING_NOT_INTEGER]
+    return []
+
+
+def _time_problems(value) -> list[str]:
+    if _missing(value):
+        return [MISSING.format("unixReviewTime")]
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or float(value) != int(value):
+        return [BAD_TIMESTAMP]
+    if not MIN_UNIX_TIME <= value <= MAX_UNIX_TIME:
+        return [BAD_TIMESTAMP]
+    return []
+
+
+def _helpful_problems(value) -> list[str]:
+    if not isinstance(value, list | tuple | np.ndarray) and _missing(value):
+        return []  # optional field
+    if not isinstance(value, list | tuple | np.ndarray) or len(value) != 2:
+        return [BAD_HELPFUL]
+    up, total = value
+    if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in (up, total)):
+        return [BAD_HELPFUL]
+    return [] if 0 <= up <= total else [BAD_HELPFUL]
+
+
+def row_problems(batch: pd.DataFrame, max_text_chars: int = DEFAULT_MAX_TEXT_CHARS) -> pd.Series:
+    """One string per row: "" when the row keeps the contract, else its reasons joined by ";".
+
+    Depends on nothing outside the batch (no duplicate check), so it runs per partition in Spark.
+    """
+    missing_columns = [c for c in REQUIRED_COLUMNS if c not in batch.columns]
+    if missing_columns:
+        raise ContractError(
+            f"columns {missing_columns} are missing; a batch needs {list(REQUIRED_COLUMNS)} "
+            "(load files through review_sentiment.data.datasets to map the Kindle formats)"
+        )
+    summaries = batch["summary"] if "summary" in batch else pd.Series([""] * len(batch), index=batch.index)
+    helpful = batch["helpful"] if "helpful" in batch else pd.Series([None] * len(batch), index=batch.index)
+    reasons = []
+    for row in zip(
+        batch["review_id"],
+        batch["reviewerID"],
+        batch["asin"],
+        batch["reviewText"],
+        summaries,
+        batch["overall"],
+        batch["unixReviewTime"],
+        helpful,
+        strict=True,
+    ):
+        review_id, reviewer, asin, text, summary, overall, when, votes = row
+        problems = (
+            _text_problems("review_id", review_id, max_text_chars, required=True)
+            + _text_problems("reviewerID", reviewer, max_text_chars, required=True)
+            + _text_problems("asin", asin, max_text_chars, required=True)
+            + _text_problems("reviewText", text, max_text_chars, required=True)
+            + _text_problems("summary", summary, max_text_chars, required=False)
+            + _rating_problems(overall)
+            + _time_problems(when)
+            + _helpful_problems(votes)
+        )
+        reasons.append(";".join(problems))
+    return pd.Series(reasons, index=batch.index, name=REASON_COLUMN, dtype=object)
+
+
+def duplicate_mask(review_ids: pd.Series) -> pd.Series:
+    """True for every repeat of a review_id after its first occurrence (the first one is kept)."""
+    return review_ids.duplicated(keep="first") & review_ids.notna()
+
+
+def validate(
+    frame: pd.DataFrame,
+    max_bad_fraction: float,
+    max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
+) -> ValidationResult:
+    """Splits a dataset into valid rows and quarantined rows (with reasons); rejects a bad batch.
+
+    Raises BatchRejected when the quarantined share exceeds `max_bad_fraction`.
+    """
+    if len(frame) == 0:
+        raise ContractError("the batch is empty: there is nothing to validate")
+    reasons = row_problems(frame, max_text_chars)
+    # Among rows that pass the per-row rules, only the first of each review_id is kept.
+    clean = reasons == ""
+    duplicates = duplicate_mask(frame.loc[clean, "review_id"]).reindex(frame.index, fill_value=False)
+    reasons = reasons.where(~duplicates, DUPLICATE)
+    bad = reasons != ""
+    valid = frame[~bad].reset_index(drop=True)
+    quarantine = frame[bad].assign(**{REASON_COLUMN: reasons[bad]}).reset_index(drop=True)
+    per_reason: dict[str, int] = {}
+    for joined in reasons[bad]:
+        for reason in joined.split(";"):
+            per_reason[reason] = per_reason.get(reason, 0) + 1
+    rows = len(frame)
+    report = {
+        "rows": rows,
+        "valid": len(valid),
+        "quarantined": len(quarantine),
+        "bad_fraction": (len(quarantine) / rows) if rows else 0.0,
+        "max_bad_fraction": max_bad_fraction,
+        "reasons": dict(sorted(per_reason.items())),
+        "columns": list(CANONICAL_COLUMNS),
+    }
+    result = ValidationResult(valid=valid, quarantine=quarantine, report=report)
+    if report["bad_fraction"] > max_bad_fraction:
+        raise BatchRejected(result)
+    return result

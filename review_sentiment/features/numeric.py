@@ -1,0 +1,77 @@
+"""The one definition of the numeric review features.
+
+Training, the ONNX graph's numeric inputs, the inference Lambda and the drift monitor all compute
+them here. Pure Python + numpy on purpose: the serving path cannot carry scikit-learn or pandas.
+The text part (TF-IDF word 1-2 grams + TruncatedSVD) lives inside the exported ONNX graph; its
+definition is `review_sentiment.features.text`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from review_sentiment.data.cleaning import clean_text
+
+# Order matters: it is the column order of `numeric_features` and the order of the ONNX inputs.
+NUMERIC_FEATURES: tuple[str, ...] = (
+    "text_len",  # characters
+    "word_count",  # whitespace-separated tokens
+    "avg_word_len",  # characters per word
+    "exclamation_count",  # "!" (enthusiasm or anger)
+    "question_count",  # "?" (doubt, rhetorical complaints)
+    "uppercase_ratio",  # upper-case letters / letters (shouting)
+    "all_caps_word_count",  # words of 2+ letters, all upper-case ("GREAT", "AWFUL")
+    "digit_ratio",  # digits / characters (prices, model numbers: factual sentences)
+)
+TEXT_INPUT = "reviewText"  # name of the ONNX string input, [N, 1]
+
+
+def model_texts(texts: Iterable[object]) -> list[str]:
+    """The strings every model input is computed from, in training, serving and drift alike.
+
+    Cleaned (markup, entities, whitespace) as the preprocessing job cleans its training rows, so a
+    review typed or scraped differently at serving time gets the features it would have had in training.
+    """
+    return [clean_text(t) for t in texts]
+
+
+def numeric_feature_row(text: str) -> list[float]:
+    """The features of one text, in NUMERIC_FEATURES order."""
+    text = text if isinstance(text, str) else ""
+    words = text.split()
+    n_chars = len(text)
+    n_words = len(words)
+    letters = sum(ch.isalpha() for ch in text)
+    upper = sum(ch.isupper() for ch in text)
+    digits = sum(ch.isdigit() for ch in text)
+    caps_words = sum(1 for w in words if sum(ch.isalpha() for ch in w) >= 2 and w.isupper())
+    return [
+        float(n_chars),
+        float(n_words),
+        (sum(len(w) for w in words) / n_words) if n_words else 0.0,
+        float(text.count("!")),
+        float(text.count("?")),
+        (upper / letters) if letters else 0.0,
+        float(caps_words),
+        (digits / n_chars) if n_chars else 0.0,
+    ]
+
+
+def numeric_features(texts: Iterable[str]) -> np.ndarray:
+    """float32 array [N, len(NUMERIC_FEATURES)] for a list of texts."""
+    rows = [numeric_feature_row(t) for t in texts]
+    if not rows:
+        return np.zeros((0, len(NUMERIC_FEATURES)), dtype=np.float32)
+    return np.asarray(rows, dtype=np.float32)
+
+
+def onnx_inputs(texts: list[str]) -> dict[str, np.ndarray]:
+    """The feed of the exported graph: the text [N, 1] plus one float32 [N, 1] input per numeric feature."""
+    texts = model_texts(texts)
+    numeric = numeric_features(texts)
+    feed = {TEXT_INPUT: np.asarray(texts, dtype=object).reshape(-1, 1)}
+    for i, name in enumerate(NUMERIC_FEATURES):
+        feed[name] = numeric[:, i : i + 1]
+    return feed

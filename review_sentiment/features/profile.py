@@ -1,0 +1,74 @@
+"""The reference profile that drift monitoring compares live traffic against, built by the
+preprocessing job from the training split's numeric features (already computed there).
+
+Its per-feature entries are exactly what `review_sentiment.monitoring.drift` reads (`profile[name]["edges"]`,
+`profile[name]["expected"]`, binned by this module's bin_edges / proportions), so
+`drift.feature_psi(profile, texts)` takes the JSON as it is. The rest of the keys describe the data:
+row and label counts, mean/std/min/max per feature. numpy only (serving-safe).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from review_sentiment.data.schema import LABEL_NAMES
+from review_sentiment.features.numeric import NUMERIC_FEATURES
+
+PROFILE_VERSION = 1
+NEUTRAL = "neutral"  # 3-star rows: no binary label
+BINNING = "profile.proportions: (-inf, e0], (e0, e1], ..., (e_last, inf) over the inner quantile edges"
+DEFAULT_BINS = 10
+
+
+def bin_edges(reference: np.ndarray, bins: int = DEFAULT_BINS) -> np.ndarray:
+    """Inner quantile edges of the reference (duplicates dropped: discrete features have fewer bins)."""
+    quantiles = np.quantile(np.asarray(reference, dtype=np.float64), np.linspace(0, 1, bins + 1)[1:-1])
+    return np.unique(quantiles)
+
+
+def proportions(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Share of values per bin; bins are (-inf, e0], (e0, e1], ..., (e_last, inf)."""
+    counts = np.bincount(np.searchsorted(edges, values, side="left"), minlength=len(edges) + 1)
+    return counts / max(1, len(values))
+
+
+def label_distribution(labels: Sequence) -> dict:
+    """Counts and fractions of negative, positive and neutral (missing label) rows."""
+    counts = {name: 0 for name in (*LABEL_NAMES.values(), NEUTRAL)}
+    for label in labels:
+        try:
+            name = LABEL_NAMES[int(label)]
+        except (TypeError, ValueError):  # None, NaN, pd.NA: a 3-star row
+            name = NEUTRAL
+        counts[name] += 1
+    total = sum(counts.values())
+    return {"counts": counts, "fractions": {k: (v / total if total else 0.0) for k, v in counts.items()}}
+
+
+def reference_profile(features: np.ndarray, labels: Sequence, bins: int = DEFAULT_BINS) -> dict:
+    """The profile of one split; `features` is [N, len(NUMERIC_FEATURES)] in NUMERIC_FEATURES order."""
+    matrix = np.asarray(features, dtype=np.float64).reshape(-1, len(NUMERIC_FEATURES))
+    if matrix.shape[0] == 0:
+        raise ValueError("a reference profile needs at least one row")
+    profile: dict = {
+        "version": PROFILE_VERSION,
+        "rows": int(matrix.shape[0]),
+        "bins": bins,
+        "binning": BINNING,
+        "feature_names": list(NUMERIC_FEATURES),
+        "labels": label_distribution(labels),
+    }
+    for i, name in enumerate(NUMERIC_FEATURES):
+        column = matrix[:, i]
+        edges = bin_edges(column, bins)
+        profile[name] = {
+            "edges": edges.tolist(),
+            "expected": proportions(column, edges).tolist(),
+            "mean": float(column.mean()),
+            "std": float(column.std()),
+            "min": float(column.min()),
+            "max": float(column.max()),
+        }
+    return profile

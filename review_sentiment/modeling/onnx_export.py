@@ -1,0 +1,139 @@
+"""scikit-learn pipeline -> ONE ONNX graph (raw text + numeric inputs), guarded by a parity gate."""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from skl2onnx import convert_sklearn
+from skl2onnx.common.data_types import FloatTensorType, StringTensorType
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import Pipeline
+
+from review_sentiment.features.numeric import NUMERIC_FEATURES, TEXT_INPUT
+from review_sentiment.features.text import ONNX_LOCALE
+from review_sentiment.modeling.kinds import model_frame
+from review_sentiment.serving.onnx_model import LABEL_OUTPUT, PROBABILITIES_OUTPUT, OnnxSentimentModel
+
+TARGET_OPSET = {"": 17, "ai.onnx.ml": 3}
+
+
+class ParityError(RuntimeError):
+    """The ONNX graph's predictions differ from scikit-learn's beyond the configured bounds."""
+
+
+@dataclass(frozen=True)
+class ParityReport:
+    rows: int
+    label_agreement: float
+    max_prob_diff: float
+    min_label_agreement: float
+    max_prob_diff_allowed: float
+
+    @property
+    def passed(self) -> bool:
+        return (
+            self.label_agreement >= self.min_label_agreement
+            and self.max_prob_diff <= self.max_prob_diff_allowed
+        )
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "passed": self.passed}
+
+
+def initial_types() -> list:
+    return [(TEXT_INPUT, StringTensorType([None, 1]))] + [
+        (n, FloatTensorType([None, 1])) for n in NUMERIC_FEATURES
+    ]
+
+
+def to_onnx(pipeline: Pipeline, metadata: dict[str, str] | None = None) -> bytes:
+    """Serialized ONNX graph of a fitted pipeline, outputs `label` [N] and `probabilities` [N, 2]."""
+    classifier = pipeline.named_steps["classifier"]
+    options = {
+        TfidfVectorizer: {"locale": ONNX_LOCALE},  # en_US.UTF-8 is missing on Lambda images
+        type(classifier): {"zipmap": False},  # plain float tensor, not a list of dicts
+    }
+    model = convert_sklearn(
+        pipeline,
+        initial_types=initial_types(),
+        options=options,
+        target_opset=TARGET_OPSET,
+        final_types=[(LABEL_OUTPUT, None), (PROBABILITIES_OUTPUT, None)],
+    )
+    for key, value in (metadata or {}).items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, str(value)
+    return model.SerializeToString()
+
+
+def parity(
+    pipeline: Pipeline,
+    onnx_model: bytes | OnnxSentimentModel,
+    texts: Sequence[str],
+    min_label_agreement: float,
+    max_prob_diff: float,
+) -> ParityReport:
+    """Compares sklearn and onnxruntime predictions on `texts` (held out from training)."""
+    served = onnx_model if isinstance(onnx_model, OnnxSentimentModel) else OnnxSentimentModel(onnx_model)
+    texts = list(texts)
+    expected_proba = pipeline.predict_proba(model_frame(texts))
+    expected_labels = pipeline.classes_[expected_proba.argmax(axis=1)]
+    labels, proba = served.predict_proba(texts)
+    return ParityReport(
+        rows=len(texts),
+        label_agreement=float(np.mean(labels == expected_labels)) if texts else 1.0,
+        max_prob_diff=float(np.max(np.abs(proba - expected_proba))) if texts else 0.0,
+        min_label_agreement=min_label_agreement,
+        max_prob_diff_allowed=max_prob_diff,
+    )
+
+
+def export_with_parity_gate(
+    pipeline: Pipeline,
+    held_out_texts: Sequence[str],
+    min_label_agreement: float,
+    max_prob_diff: float,
+    metadata: dict[str, str] | None = None,
+) -> tuple[bytes, ParityReport]:
+    """ONNX bytes and the parity report; raises ParityError (and returns nothing) when parity fails."""
+    onnx_bytes = to_onnx(pipeline, metadata)
+    report = parity(pipeline, onnx_bytes, held_out_texts, min_label_agreement, max_prob_diff)
+    if not report.passed:
+        raise ParityError(
+            f"ONNX export refused: label agreement {report.label_agreement:.4f} "
+            f"(need >= {min_label_agreement}), "
+            f"max probability difference {report.max_prob_diff:.2e} (allowed {max_prob_diff}) on "
+            f"{report.rows} held-out rows"
+        )
+    return onnx_bytes, report
+
+
+def single_row_latency_ms(
+    model: OnnxSentimentModel, texts: Sequence[str], warmup: int = 10, repeats: int = 3
+) -> dict[str, float]:
+    """p50/p99 over texts of the milliseconds one single-text prediction takes, features included.
+
+    Each text is timed `repeats` times and its fastest time kept: on a shared machine the slower
+    repetitions measure the scheduler, not the model. benchmarks/ reports raw timings instead.
+    """
+    texts = list(texts)
+    for text in texts[:warmup]:
+        model.predict_proba([text])
+    timings = []
+    gc.collect()
+    gc.disable()  # a garbage collection during one request is not the model's cost
+    try:
+        for text in texts:
+            best = float("inf")
+            for _ in range(repeats):
+                start = time.perf_counter()
+                model.predict_proba([text])
+                best = min(best, time.perf_counter() - start)
+            timings.append(best * 1000)
+    finally:
+        gc.enable()
+    return {"p50_ms": float(np.percentile(timings, 50)), "p99_ms": float(np.percentile(timings, 99))}

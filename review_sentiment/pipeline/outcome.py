@@ -1,0 +1,119 @@
+"""What a pipeline run leaves behind: an outcome record on success, a one-line reason on failure.
+
+Step Functions hands a caught error over as {"Error": ..., "Cause": ...}, where Cause is a Lambda
+error document, a Glue job run or a Batch job as JSON, or plain text. `describe_failure` turns each
+into an error name and a reason a person can act on.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from review_sentiment.s3_io import split_s3_uri
+
+MAX_CAUSE_CHARS = 2000  # Fail states accept 32 KiB; a readable reason is much shorter
+
+
+def _as_json(text) -> dict | None:
+    if isinstance(text, dict):
+        return text
+    if not isinstance(text, str):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def describe_failure(error: dict | None) -> tuple[str, str]:
+    """(error name, one-line reason) from a Step Functions Catch result."""
+    error = error or {}
+    name = str(error.get("Error") or "PipelineFailed")
+    raw_cause = error.get("Cause") or ""
+    cause = _as_json(raw_cause)
+    if cause is None:
+        return name, _clip(str(raw_cause) or "no cause given")
+    if "errorMessage" in cause:  # a Lambda function raised
+        kind = cause.get("errorType") or name
+        return kind, _clip(f"{kind}: {cause['errorMessage']}")
+    if "JobRunState" in cause or ("JobName" in cause and "Arguments" in cause):  # Glue job run
+        job = cause.get("JobName", "Glue job")
+        state = cause.get("JobRunState", "FAILED")
+        message = cause.get("ErrorMessage") or "no error message"
+        return "GlueJobFailed", _clip(f"Glue job {job} {state}: {message}")
+    if "JobQueue" in cause or "JobDefinition" in cause or "StatusReason" in cause:  # Batch job
+        job = cause.get("JobName", "Batch job")
+        container = cause.get("Container") or {}
+        code = container.get("ExitCode")
+        reason = cause.get("StatusReason") or container.get("Reason") or "no reason given"
+        exit_text = f" (exit code {code})" if code is not None else ""
+        return "TrainingJobFailed", _clip(
+            f"Batch job {job} {cause.get('Status', 'FAILED')}{exit_text}: {reason}"
+        )
+    return name, _clip(json.dumps(cause, default=str))
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_CAUSE_CHARS else text[: MAX_CAUSE_CHARS - 3] + "..."
+
+
+def failure_record(error_name: str, cause: str, run: dict | None, execution_name: str) -> dict:
+    return {
+        "status": "FAILED",
+        "execution_name": execution_name,
+        "run_id": (run or {}).get("run_id"),
+        "error": error_name,
+        "cause": cause,
+        "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def outcome_record(
+    decision: str, run: dict, selection: dict, promotion: dict | None = None, registration: dict | None = None
+) -> dict:
+    """What the execution returns and what is stored next to the run's models."""
+    best = selection["best"]
+    champion = selection.get("champion")
+    gate = selection["gate"]
+    if decision == "promoted":
+        summary = (
+            f"promoted {best['model_kind']} as version {promotion['version']} "
+            f"(test macro-F1 {best['test_macro_f1']:.4f})"
+        )
+        serving = {"version": promotion["version"], "model_kind": best["model_kind"]}
+    else:
+        serving = {"version": champion["version"], "model_kind": champion["model_kind"]} if champion else None
+        kept = f"champion version {champion['version']} kept" if champion else "no champion: nothing serves"
+        summary = f"{kept}: {'; '.join(gate['reasons'])}"
+    return {
+        "status": "SUCCEEDED",
+        "decision": decision,
+        "summary": summary,
+        "run_id": run["run_id"],
+        "trigger": run.get("trigger"),
+        "serving": serving,
+        "challenger": {
+            **{k: best[k] for k in ("model_kind", "test_macro_f1", "val_macro_f1", "onnx_p99_ms")},
+            "registered_version": (registration or {}).get("version"),
+        },
+        "promotion": promotion,
+        "champion_before": champion,
+        "gate": gate,
+        "candidates": selection["candidates"],
+        "failed_kinds": selection.get("failed_kinds", []),
+        "outcome_uri": run["paths"]["outcome"],
+        "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def put_json(s3, uri: str, record: dict) -> None:
+    bucket, key = split_s3_uri(uri)
+    s3.put_object(
+        Bucket=bucket,
+        Key=key,
+        Body=json.dumps(record, indent=2, default=str).encode(),
+        ContentType="application/json",
+    )

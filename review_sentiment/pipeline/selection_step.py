@@ -1,0 +1,171 @@
+"""The state machine's selection step: training results in, one decision record out.
+
+Wraps `review_sentiment.modeling.selection` (best under the latency budget, champion comparison) with what a
+pipeline run adds: failed kinds, the ONNX parity check, the configured minimum macro-F1, and the
+champion re-scored on this run's test split. numpy + pyarrow only (no scikit-learn in the Lambda).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+
+import numpy as np
+
+from review_sentiment.modeling.selection import RESULT_METRICS, best_within_budget, promotion_decision
+from review_sentiment.pipeline.outcome import describe_failure
+from review_sentiment.s3_io import split_s3_uri
+from review_sentiment.serving.champion import Champion
+
+# Columns of the comparison table, in print order.
+TABLE_COLUMNS = ("model_kind", *RESULT_METRICS, "parity_passed")
+
+
+class NoModelTrained(RuntimeError):
+    """Every training job failed, or none wrote a usable result."""
+
+
+def macro_f1(truth: Sequence[int], predicted: Sequence[int]) -> float:
+    """Unweighted mean of the per-class F1 over the classes present in truth or predictions."""
+    truth, predicted = np.asarray(truth), np.asarray(predicted)
+    scores = []
+    for label in np.union1d(truth, predicted):
+        tp = float(np.sum((predicted == label) & (truth == label)))
+        fp = float(np.sum((predicted == label) & (truth != label)))
+        fn = float(np.sum((predicted != label) & (truth == label)))
+        scores.append(0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn))
+    return float(np.mean(scores)) if scores else 0.0
+
+
+def candidate_from_result(result: dict, output_uri: str, parity_bounds: dict | None = None) -> dict:
+    """One comparable row from a training job's result.json (written by the training entrypoint)."""
+    bounds = parity_bounds or {}
+    agreement = float(result.get("parity_label_agreement", 0.0))
+    prob_diff = float(result.get("parity_max_prob_diff", 1.0))
+    passed = result.get("parity_passed")
+    if passed is None:  # the export refuses a model that fails the gate; check again with the run's bounds
+        passed = agreement >= bounds.get("min_label_agreement", 0.0) and prob_diff <= bounds.get(
+            "max_prob_diff", float("inf")
+        )
+    base = output_uri if output_uri.endswith("/") else output_uri + "/"
+    return {
+        "model_kind": result["model_kind"],
+        "val_macro_f1": float(result["val_macro_f1"]),
+        "test_macro_f1": float(result["test_macro_f1"]),
+        "test_accuracy": float(result.get("test_accuracy", float("nan"))),
+        "test_rows": int(result.get("test_rows", 0)),
+        "onnx_p50_ms": float(result.get("onnx_p50_ms", float("nan"))),
+        "onnx_p99_ms": float(result["onnx_p99_ms"]),
+        "onnx_size_bytes": int(result.get("onnx_size_bytes", 0)),
+        "parity_label_agreement": agreement,
+        "parity_max_prob_diff": prob_diff,
+        "parity_passed": bool(passed),
+        "onnx_uri": result.get("onnx_uri") or base + "model.onnx",
+        "model_uri": result.get("model_uri", ""),  # MLflow runs:/ URI, registered on promotion
+        "mlflow_run_id": result.get("mlflow_run_id", ""),
+        "data_hash": result.get("data_hash", ""),
+        "output_uri": base,
+    }
+
+
+def read_json(s3, uri: str) -> dict:
+    bucket, key = split_s3_uri(uri)
+    return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def read_bytes(s3, uri: str) -> bytes:
+    bucket, key = split_s3_uri(uri)
+    return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def collect_candidates(s3, training: list[dict]) -> tuple[list[dict], list[dict]]:
+    """(candidates, failed kinds) from the Map state's items; a job that left no result counts as failed."""
+    candidates, failed = [], []
+    for item in training:
+        kind = item.get("model_kind", "?")
+        if item.get("status") != "SUCCEEDED":
+            # a Batch job's cause is its whole description as JSON: keep the one-line reason
+            error, cause = describe_failure({"Error": item.get("error"), "Cause": item.get("cause")})
+            failed.append({"model_kind": kind, "error": error, "cause": cause})
+            continue
+        uri = item["output_uri"].rstrip("/") + "/result.json"
+        try:
+            candidates.append(candidate_from_result(read_json(s3, uri), item["output_uri"]))
+        except s3.exceptions.NoSuchKey:
+            failed.append({"model_kind": kind, "error": "NoResult", "cause": f"the job wrote no {uri}"})
+    return candidates, failed
+
+
+def load_test_split(s3, processed_uri: str) -> tuple[list[str], np.ndarray]:
+    """Texts and labels of the run's test split (Parquet written by the preprocessing job)."""
+    import pyarrow.parquet as pq
+
+    bucket, prefix = split_s3_uri(processed_uri)
+    keys = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for obj in page.get("Contents", []):
+            key = obj["Key"]
+            if key.endswith(".parquet") and ("/split=test/" in key or "/test/" in key):
+                keys.append(key)
+    if not keys:
+        raise FileNotFoundError(f"no test split under {processed_uri} (expected split=test/*.parquet)")
+    texts: list[str] = []
+    labels: list[int] = []
+    for key in sorted(keys):
+        table = pq.read_table(io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read()))
+        columns = table.to_pydict()
+        for text, label in zip(columns["reviewText"], columns["label"], strict=True):
+            if label is not None:  # 3-star rows carry no binary label
+                texts.append(text)
+                labels.append(int(label))
+    return texts, np.asarray(labels, dtype=np.int64)
+
+
+def decide(
+    candidates: list[dict],
+    failed: list[dict],
+    champion: Champion | None,
+    champion_test_macro_f1: float | None,
+    settings: dict,
+    champion_note: str = "",
+) -> dict:
+    """The selection record the promotion gate reads: best candidate, champion on the same split, gate."""
+    if not candidates:
+        causes = "; ".join(f"{f['model_kind']}: {f['error']} {f['cause']}".strip() for f in failed)
+        raise NoModelTrained(f"no model kind produced a model ({causes or 'no training jobs ran'})")
+    best = best_within_budget(candidates, settings["latency_budget_ms"])  # NoModelWithinBudget if none fits
+    decision = promotion_decision(best["test_macro_f1"], champion_test_macro_f1, settings["min_improvement"])
+    min_f1 = float(settings["min_macro_f1"])
+    reasons = []
+    if not best["parity_passed"]:
+        reasons.append(f"ONNX parity failed for {best['model_kind']}")
+    if best["test_macro_f1"] < min_f1:
+        reasons.append(
+            f"test macro-F1 {best['test_macro_f1']:.4f} is below the configured minimum {min_f1:.4f}"
+        )
+    if not decision.promote:
+        reasons.append(decision.reason)
+    passed = not reasons
+    return {
+        "best": best,
+        "candidates": sorted(candidates, key=lambda c: -c["val_macro_f1"]),
+        "failed_kinds": failed,
+        "champion": None
+        if champion is None
+        else {
+            "version": champion.version,
+            "model_kind": champion.model_kind,
+            "test_macro_f1_when_promoted": champion.test_macro_f1,
+            "test_macro_f1_same_split": champion_test_macro_f1,
+            "note": champion_note,
+        },
+        "gate": {
+            "min_macro_f1": min_f1,
+            "min_improvement": float(settings["min_improvement"]),
+            "champion_macro_f1": champion_test_macro_f1,
+            "beats_champion": decision.promote,
+            "passed": passed,
+            "reasons": reasons or [decision.reason],
+        },
+    }
