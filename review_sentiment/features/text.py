@@ -18,7 +18,8 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline
 
-TOKEN_PATTERN = r"[a-zA-Z0-9_][a-zA-Z0-9_]+"
+from review_sentiment.features.text_sketch import TOKEN_PATTERN
+
 NGRAM_RANGE = (1, 2)
 ONNX_LOCALE = "C.UTF-8"
 

@@ -1,0 +1,26 @@
+"""The hashed token sketch used by data capture and text drift."""
+
+import zlib
+
+import numpy as np
+
+from review_sentiment.features.text_sketch import SKETCH_BUCKETS, bucket_shares, text_sketch, tokens
+
+
+def test_sketch_counts_lowercased_tokens_of_two_or_more_characters_in_stable_buckets():
+    sketch = text_sketch("Great book, GREAT plot! A 5 star read")
+    # "a" and "5" are single characters: not tokens (the TF-IDF rule)
+    assert tokens("Great book, GREAT plot! A 5 star read") == ["great", "book", "great", "plot", "star", "read"]
+    great = str(zlib.crc32(b"great") % SKETCH_BUCKETS)
+    assert sketch[great] >= 2
+    assert sum(sketch.values()) == 6
+    assert text_sketch("") == {} and text_sketch(None) == {}
+
+
+def test_bucket_shares_sum_to_one_and_reflect_a_vocabulary_shift():
+    reference = bucket_shares(text_sketch(t) for t in ["good story", "bad story", "good plot"])
+    assert reference.shape == (SKETCH_BUCKETS,)
+    assert np.isclose(reference.sum(), 1.0)
+    shifted = bucket_shares(text_sketch(t) for t in ["zzyzx quux", "flarp quux"])
+    assert np.abs(reference - shifted).sum() > 1.0  # disjoint vocabularies: total variation near 2
+    assert bucket_shares([]).sum() == 0.0
