@@ -69,19 +69,29 @@ def load_reviews(path: str | Path) -> pd.DataFrame:
     if not path.exists():
         raise DatasetError(f"{path}: no such file; pass the path of a .jsonl[.gz] or .csv review file")
     if path.is_dir():
-        if any(path.rglob("*.parquet")):
-            return to_canonical(pd.read_parquet(path))
         files = review_files(path)
-        if not files:
-            raise DatasetError(f"{path}: no review files (.jsonl, .json, .csv, optionally .gz) in the folder")
-        return _records_frame([r for f in files for r in _read_file(f)], path)
+        if files:
+            return _records_frame([r for f in files for r in _read_file(f)], path)
+        if any(path.rglob("*.parquet")):
+            return _read_parquet(path)
+        raise DatasetError(f"{path}: no review files (.jsonl, .json, .csv, optionally .gz) in the folder")
     if ".parquet" in [s.lower() for s in path.suffixes]:
-        return to_canonical(pd.read_parquet(path))
+        return _read_parquet(path)
     if record_format(path.name) is None:
         raise DatasetError(
             f"{path}: unknown format; use .jsonl, .json, .jsonl.gz (McAuley), .csv (Kaggle) or .parquet"
         )
     return _records_frame(_read_file(path), path)
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises its own types for files that are not Parquet
+        reason = " ".join(str(exc).split())[:200]
+        raise DatasetError(f"{path}: not readable as Parquet ({reason}); pass what the Glue jobs wrote") \
+            from None
+    return to_canonical(frame)
 
 
 def review_files(folder: Path) -> list[Path]:
