@@ -142,6 +142,9 @@ def run(
     try:
         if model_kind not in MODEL_KINDS:
             raise ValueError(f"unknown model kind {model_kind!r}; choose from {', '.join(MODEL_KINDS)}")
+        for uri in (data_uri, output_uri):  # a malformed location fails now, not after the training
+            if uri.startswith("s3:"):
+                s3_io.split_s3_uri(uri)
         settings = Settings.from_env(**({"trials_per_kind": trials} if trials else {}))
         train_one(model_kind, data_uri, output_uri, settings, progress)
     except Exception as exc:
