@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import os
 import shutil
 import sys
@@ -67,6 +68,9 @@ def resolve_args(
         except SystemExit:  # its argparse exits on a missing argument; say which instead
             missing = ", ".join(f"--{n}" for n in required if not _given(argv, n))
             raise JobArgumentError(f"missing job argument(s): {missing}") from None
+    blank = [name for name in [*required, *present] if not str(resolved.get(name, "")).strip()]
+    if blank:  # an empty path would mean the working directory
+        raise JobArgumentError(f"job argument(s) without a value: {', '.join('--' + n for n in blank)}")
     return {**optional, **resolved}
 
 
@@ -80,10 +84,13 @@ def _parse_args(argv: Sequence[str], required: Sequence[str], optional: Sequence
         raise JobArgumentError(
             f"missing job argument(s): {', '.join('--' + n for n in missing)}; pass them as `--name value`"
         )
-    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False, exit_on_error=False)
     for name in [*required, *optional]:
         parser.add_argument(f"--{name}", dest=name)
-    known, _ = parser.parse_known_args(argv[1:])
+    try:
+        known, _ = parser.parse_known_args(argv[1:])
+    except argparse.ArgumentError as exc:  # e.g. `--input_path` as the last word, without its value
+        raise JobArgumentError(f"job argument {exc.argument_name}: {exc.message} (`--name value`)") from None
     return {name: value for name, value in vars(known).items() if value is not None}
 
 
@@ -97,11 +104,29 @@ def float_arg(args: Mapping[str, str], name: str, low: float, high: float) -> fl
     return value
 
 
-def int_arg(args: Mapping[str, str], name: str) -> int:
+def int_arg(args: Mapping[str, str], name: str, low: int | None = None) -> int:
+    """`--name` as an integer of at least `low`; JobArgumentError naming it otherwise."""
     try:
-        return int(args[name])
+        value = int(args[name])
     except ValueError:
         raise JobArgumentError(f"--{name} must be an integer, got {args[name]!r}") from None
+    if low is not None and value < low:
+        raise JobArgumentError(f"--{name} must be at least {low}, got {value}")
+    return value
+
+
+def run_script(main: Callable[[], Any]) -> None:
+    """A job script's `__main__`: a user's mistake (a bad argument, no input, a rejected batch: the
+    ValueErrors the jobs raise) ends the process with one line `<ErrorType>: <message>` on stderr and exit
+    code 1, which the local cloud's Glue reports as the run's ErrorMessage. On AWS Glue (awsglue importable)
+    the exception propagates, as Glue takes a run's ErrorMessage from the uncaught exception."""
+    try:
+        main()
+    except ValueError as exc:
+        if importlib.util.find_spec("awsglue") is not None:
+            raise
+        print(f"{type(exc).__name__}: {' '.join(str(exc).split())}", file=sys.stderr, flush=True)
+        sys.exit(1)
 
 
 # --- locations ---------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ import pandas as pd
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from glue_jobs._runtime import JobContext, NoInputData, float_arg, int_arg, run_job, spread
+from glue_jobs._runtime import JobContext, NoInputData, float_arg, int_arg, run_job, run_script, spread
 from review_sentiment.config import Settings
 from review_sentiment.data.datasets import records_frame
 from review_sentiment.data.records import UNPARSEABLE, RawRecord, read_records, record_format
@@ -191,7 +191,7 @@ def report_from_counts(counts: dict[str, int], max_bad_fraction: float) -> dict:
 def validate_job(job: JobContext) -> dict:
     args, storage, progress = job.args, job.storage, job.progress
     max_bad_fraction = float_arg(args, "max_bad_fraction", 0.0, 1.0)
-    max_text_chars = int_arg(args, "max_text_chars")
+    max_text_chars = int_arg(args, "max_text_chars", low=1)
     files = storage.input_files(args["input_path"])
     readable = [f for f in files if file_format(f)]
     skipped = [f for f in files if not file_format(f)]
@@ -247,4 +247,4 @@ def main(argv=None, spark=None, s3=None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)
