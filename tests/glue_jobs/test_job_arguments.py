@@ -82,4 +82,4 @@ def test_a_script_run_with_a_bad_argument_prints_one_line(tmp_path, script):
                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert run.returncode == 1
     lines = [line for line in run.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("JobArgumentError: missing job argument(s): --"), run.stderr
+    assert len(lines) == 1 and lines[0].startswith("JobArgumentError: missing job argument(s)"), lines
