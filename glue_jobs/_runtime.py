@@ -22,9 +22,10 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 from review_sentiment import s3_io
 from review_sentiment.progress import Progress
@@ -137,6 +138,8 @@ class JobStorage:
     staged: bool
     workdir: Path
     s3: Any = None  # a boto3 S3 client; review_sentiment.aws.client("s3") when None
+    # staged local copy -> the s3:// URI it came from (so reports and quarantine name the S3 object)
+    origins: dict[str, str] = field(default_factory=dict)
 
     def _client(self):
         if self.s3 is None:
@@ -152,13 +155,20 @@ class JobStorage:
             return sorted(f"s3://{bucket}/{key}" for key, _ in s3_io.data_objects(self._client(), uri))
         local = Path(self.input_dir(uri))
         if local.is_file():
+            if s3_io.is_s3(uri):
+                self.origins[str(local)] = uri
             return [str(local)]
         if not local.is_dir():
             return []
-        return sorted(
+        files = sorted(
             str(p) for p in local.rglob("*")
             if p.is_file() and p.stat().st_size > 0 and s3_io.is_data_file(str(p.relative_to(local)))
         )
+        if s3_io.is_s3(uri):
+            self.origins.update({f: s3_io.join(uri, Path(f).relative_to(local).as_posix()) for f in files})
+        return files
+
+
 
     def input_dir(self, uri: str) -> str:
         """`uri` readable by Spark: itself, or (staged) a local copy of the object or prefix."""
@@ -179,6 +189,13 @@ class JobStorage:
 
     def write_json(self, uri: str, payload: dict) -> None:
         s3_io.write_json(self._client() if s3_io.is_s3(uri) else None, uri, payload)
+
+
+def origin_of(path: str, origins: Mapping[str, str]) -> str:
+    """Where a file Spark read came from: the s3:// URI of a staged copy (JobStorage.origins), else the
+    path itself (Spark names local files file:/...)."""
+    local = unquote(urlparse(path).path) if path.startswith("file:") else path
+    return origins.get(local, path)
 
 
 # --- Spark ---------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ rejected batch still writes its quarantine and report, then fails the job with t
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a file from a checkout (python glue_jobs/validate_reviews.py)
@@ -32,7 +33,16 @@ import pandas as pd
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from glue_jobs._runtime import JobContext, NoInputData, float_arg, int_arg, run_job, run_script, spread
+from glue_jobs._runtime import (
+    JobContext,
+    NoInputData,
+    float_arg,
+    int_arg,
+    origin_of,
+    run_job,
+    run_script,
+    spread,
+)
 from review_sentiment.config import Settings
 from review_sentiment.data.datasets import records_frame
 from review_sentiment.data.records import UNPARSEABLE, RawRecord, read_records, record_format
@@ -136,24 +146,28 @@ def _checked_frame(rows: list[dict]) -> pd.DataFrame:
     return frame
 
 
-def check_files(max_text_chars: int):
-    """The mapInPandas function: (source_file, content) rows in, checked records out."""
+def check_files(max_text_chars: int, origins: Mapping[str, str] | None = None):
+    """The mapInPandas function: (source_file, content) rows in, checked records out; `origins` maps a
+    staged copy to the S3 URI the user knows (JobStorage.origins)."""
+    origins = dict(origins or {})
 
     def check(batches):
         for batch in batches:
             for source, content in zip(batch["source_file"], batch["content"], strict=True):
-                records = read_records(bytes(content), source)
+                records = read_records(bytes(content), origin_of(source, origins))
                 for start in range(0, len(records), ROWS_PER_BATCH):
                     yield check_records(records[start : start + ROWS_PER_BATCH], max_text_chars)
 
     return check
 
 
-def checked_reviews(spark, files: list[str], max_text_chars: int) -> DataFrame:
+def checked_reviews(
+    spark, files: list[str], max_text_chars: int, origins: Mapping[str, str] | None = None
+) -> DataFrame:
     """Every record of `files` with its verdict (CHECKED_SCHEMA): reason "" for a valid row, else why
     not, duplicates included. The job's whole transform, for a caller that brings its own session."""
-    records = spread(read_files(spark, files), spark).mapInPandas(check_files(max_text_chars), CHECKED_SCHEMA)
-    return with_duplicates_marked(records)
+    check = check_files(max_text_chars, origins)
+    return with_duplicates_marked(spread(read_files(spark, files), spark).mapInPandas(check, CHECKED_SCHEMA))
 
 
 def with_duplicates_marked(checked: DataFrame) -> DataFrame:
@@ -202,7 +216,7 @@ def validate_job(job: JobContext) -> dict:
             + ": upload JSON lines (.jsonl, .json, .jsonl.gz) or CSV (.csv) reviews there first"
         )
     progress(f"reading {len(readable)} file(s) from {args['input_path']}")
-    final = checked_reviews(job.spark, readable, max_text_chars).persist()
+    final = checked_reviews(job.spark, readable, max_text_chars, storage.origins).persist()
     try:
         counts = {row[REASON_COLUMN]: row["count"] for row in final.groupBy(REASON_COLUMN).count().collect()}
         report = report_from_counts(counts, max_bad_fraction)
