@@ -57,6 +57,7 @@ class ExpectedRecord:
 class Example:
     files: dict[str, bytes] = field(default_factory=dict)
     expected: list[ExpectedRecord] = field(default_factory=list)
+    file_kinds: list[str] = field(default_factory=list)  # format, BOM, CRLF, gzip, blank lines: per file
 
 
 def _good_row(n: int, text: str, rating: int) -> dict:
@@ -173,6 +174,8 @@ def review_files(draw, max_files: int = 6) -> Example:
                 first_rows[fmt].append(row)
             chunks.append(data)
             line += len(LINE_BREAK.findall(data.decode("utf-8", errors="replace"))) + 1
+        example.file_kinds += [f"file {fmt}"] + ["file BOM"] * bom + ["file CRLF"] * (newline == "\r\n")
+        example.file_kinds += ["file gzip"] * gz + ["file blank lines"] * (b"" in chunks)
         content = newline.encode().join(chunks) + newline.encode()
         if bom:
             content = b"\xef\xbb\xbf" + content

@@ -67,7 +67,15 @@ def glue_verdicts(spark, folder: Path) -> dict[tuple[str, int], str]:
     return verdicts
 
 
-def assert_each_record_has_its_reason(example: Example, verdicts: dict) -> None:
+# What the generated examples held, per test (printed at the end of the module with `pytest -s`).
+TRIED: dict[str, Counter] = {}
+
+
+def assert_each_record_has_its_reason(example: Example, verdicts: dict, test: str) -> None:
+    tried = TRIED.setdefault(test, Counter())
+    tried.update(["examples", *example.file_kinds, *[f"kind {r.kind}" for r in example.expected]])
+    tried["records"] += len(example.expected)
+    tried["lost"] += len({(r.file, r.line) for r in example.expected} - set(verdicts))
     expected = {(r.file, r.line): r for r in example.expected}
     assert set(verdicts) == set(expected), "a record was lost or invented"
     for key, record in expected.items():
@@ -81,7 +89,7 @@ def assert_each_record_has_its_reason(example: Example, verdicts: dict) -> None:
 def test_the_local_path_keeps_every_record_with_the_reason_it_must_get(example):
     with tempfile.TemporaryDirectory() as tmp:
         _write(example, Path(tmp))
-        assert_each_record_has_its_reason(example, local_verdicts(Path(tmp)))
+        assert_each_record_has_its_reason(example, local_verdicts(Path(tmp)), "local")
 
 
 @pytest.mark.slow
@@ -94,7 +102,12 @@ def test_the_local_path_and_the_glue_job_reach_the_same_verdicts(spark, example)
         _write(example, folder)
         local = local_verdicts(folder)
         assert glue_verdicts(spark, folder) == local
-        assert_each_record_has_its_reason(example, local)
+        assert_each_record_has_its_reason(example, local, "local vs Glue job")
+
+
+def teardown_module():
+    for test, tried in TRIED.items():
+        print(f"\n{test}: " + ", ".join(f"{k} {v}" for k, v in sorted(tried.items())))
 
 
 # --- the real job entry point ----------------------------------------------------------------------------
