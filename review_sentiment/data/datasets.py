@@ -127,8 +127,11 @@ def records_frame(records: list[RawRecord]) -> pd.DataFrame:
     rows), so each row's verdict depends on that row alone.
     """
     rows = []
+    formats: dict[str, str | None] = {}
     for record in records:
-        fmt = record_format(record.source_file)
+        fmt = formats.get(record.source_file) or formats.setdefault(
+            record.source_file, record_format(record.source_file)
+        )
         fields = canonical_record(record.fields, fmt) if record.fields is not None else {}
         rows.append({**fields, **{SOURCE_FILE: record.source_file, LINE: record.line, RAW: record.raw,
                                   RECORD_PROBLEM: record.problem}})

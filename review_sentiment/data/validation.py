@@ -18,7 +18,7 @@ the loaders and the Glue job quarantine them the same way.
 from __future__ import annotations
 
 import numbers
-import unicodedata
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -108,15 +108,14 @@ def _missing(value) -> bool:
     return records.is_missing(value) or value is pd.NA or value is pd.NaT
 
 
+# Replacement characters, surrogates (category Cs) and control characters (category Cc: U+0000-001F,
+# U+007F-009F) but tab, line feed and carriage return.
+_UNDECODABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffd]")
+
+
 def _undecodable(text: str) -> bool:
     """Replacement characters, lone surrogates or control characters: text that did not decode."""
-    for ch in text:
-        if ch == "\ufffd":
-            return True
-        category = unicodedata.category(ch)
-        if category == "Cs" or (category == "Cc" and ch not in "\t\n\r"):
-            return True
-    return False
+    return _UNDECODABLE.search(text) is not None
 
 
 def _text_problems(column: str, value, max_chars: int, required: bool) -> list[str]:
@@ -240,8 +239,9 @@ def typed_row(row: dict) -> dict:
 def typed(valid: pd.DataFrame) -> pd.DataFrame:
     """`typed_row` on every row of a frame of valid rows: int64 ratings and times, object elsewhere."""
     out = valid.copy()
-    columns = ["summary", "overall", "unixReviewTime", "helpful"]
-    typed_rows = [typed_row(r) for r in valid[columns].to_dict("records")]
+    columns = ("summary", "overall", "unixReviewTime", "helpful")
+    typed_rows = [typed_row(dict(zip(columns, values, strict=True)))
+                  for values in zip(*(valid[c].tolist() for c in columns), strict=True)]
     out["summary"] = pd.Series([r["summary"] for r in typed_rows], index=valid.index, dtype=object)
     for column in ("overall", "unixReviewTime"):
         out[column] = pd.Series([r[column] for r in typed_rows], index=valid.index, dtype="int64")
