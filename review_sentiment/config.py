@@ -43,9 +43,11 @@ class Settings:
     max_bad_fraction: float = 0.05
     max_text_chars: int = 32_768
     # Selection: the chosen model's ONNX single-row p99 latency must stay under this.
-    latency_budget_ms: float = 10.0
+    latency_budget_ms: float = 50.0
     # Promotion gate: a challenger replaces the champion when its test macro-F1 is at least this much better.
     min_improvement: float = 0.0
+    # Promotion gate: the least share of the behavioural minimum-functionality cases the model must pass.
+    min_mft_pass_rate: float = 1.0
     seed: int = 42
     trials_per_kind: int = 3
     model_kinds: tuple[str, ...] = MODEL_KINDS

@@ -31,6 +31,7 @@ from review_sentiment.data.datasets import (
 from review_sentiment.data.validation import validate
 from review_sentiment.features.numeric import NUMERIC_FEATURES
 from review_sentiment.modeling import tracking
+from review_sentiment.modeling.baseline import vader_metrics
 from review_sentiment.modeling.kinds import build_pipeline, model_frame, single_threaded
 from review_sentiment.modeling.onnx_export import ParityError, export_with_parity_gate, single_row_latency_ms
 from review_sentiment.modeling.selection import ranked_by_preference
@@ -191,6 +192,7 @@ def train_model_kind(
         labels, _ = served.predict_proba(test_texts)
         truth = splits.test["label"].to_numpy()
         latency = single_row_latency_ms(served, test_texts[: settings.latency_rows])
+        vader = vader_metrics(test_texts, truth)  # the lexicon baseline on the same test rows
         onnx_path = output_dir / "model.onnx"
         onnx_path.write_bytes(onnx_bytes)
         result = {
@@ -212,6 +214,8 @@ def train_model_kind(
             "onnx_path": str(onnx_path),
             "data_hash": data.data_hash,
             "mlflow_run_id": run.info.run_id,
+            "vader_test_macro_f1": vader["test_macro_f1"],
+            "vader_test_accuracy": vader["test_accuracy"],
             "training_wall_seconds": round(time.perf_counter() - started, 1),
             **quantization,
         }

@@ -100,6 +100,8 @@ def result(kind: str, val: float, test: float, p99: float = 1.0, agreement: floa
         "parity_max_prob_diff": 1e-6,
         "model_uri": f"runs:/abc/{kind}",
         "mlflow_run_id": "abc",
+        "vader_test_macro_f1": 0.70,
+        "vader_test_accuracy": 0.69,
     }
 
 
@@ -153,6 +155,12 @@ def test_select_best_takes_the_best_validation_score_and_lists_failed_kinds(
     assert [f["model_kind"] for f in selection["failed_kinds"]] == ["hist_gradient_boosting"]
     assert selection["champion"] is None
     assert selection["gate"]["beats_champion"] is True and selection["gate"]["passed"] is True
+    assert selection["baseline"] == {
+        "model_kind": "VADER (lexicon)",
+        "test_macro_f1": 0.70,
+        "test_accuracy": 0.69,
+        "test_rows": 0,
+    }
     # the behavioural tests ran on the chosen graph with onnxruntime and are recorded
     assert selection["behaviour"]["minimum_functionality"]["total"] == 10
     assert set(selection["gate"]["behaviour_pass_rates"]) == {
