@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import os
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,7 +181,9 @@ def to_onnx(fitted: FineTuned, metadata: dict[str, str] | None = None) -> bytes:
     fitted.model.eval()
     sample = fitted.tokenizer.encode(["a short sample review", "another one"])
     buffer = io.BytesIO()
-    with torch.inference_mode():
+    # The tracer warns that shape checks become constants: the graph always gets an attention mask.
+    with torch.inference_mode(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         torch.onnx.export(
             _Scored(fitted.model),
             (torch.from_numpy(sample[INPUT_IDS]), torch.from_numpy(sample[ATTENTION_MASK])),
