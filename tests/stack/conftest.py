@@ -87,3 +87,15 @@ def inverted_model(tiny_model) -> bytes:
     pipeline = build_pipeline("logreg", {"max_features": 1000, "svd_components": 20, "C": 3.0}, texts, seed=7)
     pipeline.fit(model_frame(texts), 1 - splits.train["label"].to_numpy())
     return to_onnx(pipeline, {"model_kind": "logreg"})
+
+
+@pytest.fixture(scope="session")
+def tiny_transformer() -> bytes:
+    """A transformer-kind graph (the bundled encoder, an untrained head: no training step) with its
+    tokenizer inside; what serving sees is the same as for a fine-tuned one."""
+    import time
+
+    transformer = pytest.importorskip("review_sentiment.modeling.transformer")
+    params = {"learning_rate": 1e-4, "epochs": 1, "max_length": 32, "frozen_layers": 0}
+    fitted = transformer.fine_tune(params, ["good"], [1], seed=0, deadline=time.monotonic())
+    return transformer.to_onnx(fitted, {"model_kind": "transformer"})
