@@ -89,7 +89,7 @@ def load_training_data(
     return TrainingData(splits, data_hash(checked.valid), str(path), report)
 
 
-def _export_first_passing(kind, candidates, tuning, data, settings, progress):
+def _export_first_passing(kind, candidates, tuning, data, settings, progress, output_dir):
     """The preferred trial whose ONNX graph passes the parity gate on the test split.
 
     A refused graph is never shipped; the next trial in order of preference is tried instead.
@@ -129,6 +129,7 @@ def _export_first_passing(kind, candidates, tuning, data, settings, progress):
                     metadata,
                     splits.validation["reviewText"].tolist(),
                     splits.validation["label"].tolist(),
+                    fp32_path=output_dir / "model_fp32.onnx",
                 )
                 progress(
                     f"{kind}: int8 {'kept' if quantization['int8_kept'] else 'not kept'}: "
@@ -186,7 +187,7 @@ def train_model_kind(
         pareto = pareto_front(tuning.study)
         test_texts = splits.test["reviewText"].tolist()
         chosen, onnx_bytes, parity, quantization = _export_first_passing(
-            kind, candidates, tuning, data, settings, progress
+            kind, candidates, tuning, data, settings, progress, output_dir
         )
         served = OnnxSentimentModel(onnx_bytes)
         labels, _ = served.predict_proba(test_texts)

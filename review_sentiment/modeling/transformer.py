@@ -268,12 +268,14 @@ def export_with_parity_gate(
     metadata: dict[str, str] | None = None,
     f1_texts: Sequence[str] = (),
     f1_labels: Sequence[int] = (),
+    fp32_path: Path | None = None,
 ) -> tuple[bytes, ParityReport, dict]:
     """(ONNX bytes, parity report of the shipped graph, quantisation record).
 
     The fp32 graph must pass the gate on `held_out_texts` plus the normalisation probes, else
     ParityError. The int8 graph replaces it only if it passes the same gate and its macro-F1 on
-    (`f1_texts`, `f1_labels`) is at most `settings.int8_max_f1_loss` below fp32's.
+    (`f1_texts`, `f1_labels`) is at most `settings.int8_max_f1_loss` below fp32's. The fp32 graph is
+    also written to `fp32_path` when given (benchmarks compare both).
     """
     texts = [*held_out_texts, *probe_texts()]
     bounds = (settings.parity_min_label_agreement, settings.parity_max_prob_diff)
@@ -282,6 +284,8 @@ def export_with_parity_gate(
     report = parity(reference, fp32, texts, *bounds)
     if not report.passed:
         raise ParityError(_refusal("ONNX export", report))
+    if fp32_path is not None:
+        Path(fp32_path).write_bytes(fp32)
     record: dict = {"int8_enabled": settings.int8_quantization, "int8_kept": False}
     if not settings.int8_quantization:
         return fp32, report, record
