@@ -17,7 +17,7 @@ import optuna
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-from review_sentiment.config import Settings
+from review_sentiment.config import TRANSFORMER_KINDS, Settings
 from review_sentiment.features.numeric import NUMERIC_FEATURES
 from review_sentiment.features.text import feature_definition
 from review_sentiment.modeling.selection import RESULT_METRICS
@@ -77,10 +77,17 @@ def model_card(result: dict, data_hash: str, split_counts: dict) -> str:
     for key in RESULT_METRICS:
         if key in result:
             lines.append(f"- {key}: {result[key]}")
+    if result["model_kind"] in TRANSFORMER_KINDS:
+        inputs = (
+            "ONNX inputs: `input_ids` and `attention_mask` int64 [N, L], encoded by the tokenizer stored in "
+            f"the graph's metadata (all-MiniLM-L6-v2's, after model_texts); int8: {result.get('int8_kept')}"
+        )
+    else:
+        inputs = "ONNX inputs: `reviewText` string [N, 1] and one float [N, 1] per numeric feature;"
     lines += [
         "",
         "## Serving",
-        "ONNX inputs: `reviewText` string [N, 1] and one float [N, 1] per numeric feature;",
+        inputs,
         "outputs `label` [N] and `probabilities` [N, 2].",
         "Load with review_sentiment.serving.onnx_model.OnnxSentimentModel.",
     ]
