@@ -44,7 +44,10 @@ def register_and_promote(chosen: dict, settings: Settings, texts: list[str], lab
     name = settings.registered_model_name
     champion_score, note = champion_test_score(name, texts, labels)
     decision = promotion_decision(chosen["test_macro_f1"], champion_score, settings.min_improvement)
-    behaviour = run_behavioural_tests(OnnxSentimentModel(Path(chosen["onnx_path"])).predict_proba)
+    graph = (
+        Path(chosen["onnx_path"]) if chosen.get("onnx_path") else tracking.load_onnx_uri(chosen["model_uri"])
+    )
+    behaviour = run_behavioural_tests(OnnxSentimentModel(graph).predict_proba)
     refusals = behaviour_refusals(behaviour, {MFT: settings.min_mft_pass_rate})
     if refusals:
         decision = PromotionDecision(False, "; ".join(refusals))
