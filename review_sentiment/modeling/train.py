@@ -105,7 +105,7 @@ def _export_first_passing(kind, candidates, tuning, data, settings, progress, ou
             if kind in TRANSFORMER_KINDS:
                 from review_sentiment.modeling import transformer
 
-                pipeline = transformer.fit_on_train(candidate["params"], splits, settings)
+                pipeline = transformer.fit_on_train(candidate["params"], splits, settings, progress=progress)
             else:
                 pipeline = build_pipeline(kind, candidate["params"], texts, settings.seed)
                 pipeline.fit(model_frame(texts), splits.train["label"].to_numpy())

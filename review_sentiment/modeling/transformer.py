@@ -19,7 +19,7 @@ import io
 import os
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,7 +107,7 @@ class FineTuned:
 
 
 def _threads() -> int:
-    return max(1, min(int(os.environ.get("SENTIMENT_TORCH_THREADS", "0") or 0) or (os.cpu_count() or 1), 4))
+    return max(1, min(os.cpu_count() or 1, 4))
 
 
 def fine_tune(
@@ -117,9 +117,11 @@ def fine_tune(
     seed: int,
     deadline: float | None = None,
     batch_size: int = 32,
+    progress: Callable[[str], None] | None = None,
 ) -> FineTuned:
     """Fine-tunes the encoder plus a new 2-class head on (texts, labels); stops at `deadline`
-    (time.monotonic()) after the current batch. Raises RuntimeError when the encoder is missing."""
+    (time.monotonic()) after the current batch; reports each epoch's mean loss and time to `progress`.
+    Raises RuntimeError when the encoder is missing."""
     from transformers import AutoModelForSequenceClassification
     from transformers.utils import logging as hf_logging
 
@@ -152,8 +154,9 @@ def fine_tune(
     started = time.monotonic()
     stopped = False
     model.train()
-    for _ in range(epochs):
+    for epoch in range(epochs):
         order = rng.permutation(len(y))
+        losses = []
         for start in range(0, len(y), batch_size):
             if deadline is not None and time.monotonic() >= deadline:
                 stopped = True
@@ -165,10 +168,17 @@ def fine_tune(
                 attention_mask=torch.from_numpy(feed[ATTENTION_MASK]),
             ).logits
             loss = loss_fn(logits, torch.from_numpy(y[index]))
+            losses.append(float(loss))
             loss.backward()
             optimizer.step()
             schedule.step()
             optimizer.zero_grad()
+        if progress:
+            done = "stopped at the time budget" if stopped else "done"
+            progress(
+                f"transformer: epoch {epoch + 1}/{epochs} {done} after {time.monotonic() - started:.0f} s, "
+                f"{len(losses)} batches, mean loss {np.mean(losses) if losses else float('nan'):.3f}"
+            )
         if stopped:
             break
     model.eval()
@@ -332,7 +342,13 @@ def training_rows(texts: Sequence[str], labels: Sequence[int], max_rows: int, se
     return [texts[i] for i in keep], [labels[i] for i in keep]
 
 
-def fit_on_train(params: Params, splits, settings: Settings, deadline: float | None = None) -> FineTuned:
+def fit_on_train(
+    params: Params,
+    splits,
+    settings: Settings,
+    deadline: float | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> FineTuned:
     """`fine_tune` on the training split (capped at settings.transformer_max_train_rows)."""
     texts, labels = training_rows(
         splits.train["reviewText"].tolist(),
@@ -340,11 +356,15 @@ def fit_on_train(params: Params, splits, settings: Settings, deadline: float | N
         settings.transformer_max_train_rows,
         settings.seed,
     )
-    return fine_tune(params, texts, labels, settings.seed, deadline)
+    return fine_tune(params, texts, labels, settings.seed, deadline, progress=progress)
 
 
 def evaluate_trial_params(
-    params: Params, splits, settings: Settings, deadline: float | None = None
+    params: Params,
+    splits,
+    settings: Settings,
+    deadline: float | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[FineTuned, bytes, dict[str, float]]:
     """Fits one configuration and measures the study's objectives on the validation split with the
     exported fp32 graph (macro-F1, single-row p50/p99, size), as the scikit-learn kinds do."""
@@ -352,7 +372,7 @@ def evaluate_trial_params(
 
     from review_sentiment.modeling.onnx_export import single_row_latency_ms
 
-    fitted = fit_on_train(params, splits, settings, deadline)
+    fitted = fit_on_train(params, splits, settings, deadline, progress)
     onnx_bytes = to_onnx(fitted)
     served = OnnxSentimentModel(onnx_bytes)
     val_texts = splits.validation["reviewText"].tolist()

@@ -64,7 +64,12 @@ def default_params(kind: str) -> dict:
 
 
 def evaluate_trial_params(
-    kind: str, params: dict, splits: BinarySplits, settings: Settings, deadline: float | None = None
+    kind: str,
+    params: dict,
+    splits: BinarySplits,
+    settings: Settings,
+    deadline: float | None = None,
+    progress: Progress | None = None,
 ) -> tuple[Pipeline, bytes, dict[str, float]]:
     """Fits one configuration and measures every objective (and the figures shown beside them).
 
@@ -74,7 +79,7 @@ def evaluate_trial_params(
     if kind in TRANSFORMER_KINDS:
         from review_sentiment.modeling import transformer
 
-        return transformer.evaluate_trial_params(params, splits, settings, deadline)
+        return transformer.evaluate_trial_params(params, splits, settings, deadline, progress)
     train_texts = splits.train["reviewText"].tolist()
     pipeline = build_pipeline(kind, params, train_texts, settings.seed)
     pipeline.fit(model_frame(train_texts), splits.train["label"].to_numpy())
@@ -143,7 +148,9 @@ def tune(
     def objective(trial: optuna.Trial) -> tuple[float, float, float]:
         params = search_space(kind)(trial)
         with single_threaded():
-            pipeline, onnx_bytes, metrics = evaluate_trial_params(kind, params, splits, settings, deadline)
+            pipeline, onnx_bytes, metrics = evaluate_trial_params(
+                kind, params, splits, settings, deadline, progress
+            )
         for key, value in metrics.items():
             trial.set_user_attr(key, value)
         result.pipelines[trial.number] = pipeline
