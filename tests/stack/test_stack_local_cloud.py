@@ -39,7 +39,9 @@ def stack(local_cloud, tmp_path_factory):
             settings,
             Progress(),
             build_dir=state / "build",
-            extra_parameters={"LatencyBudgetMs": "1000"},
+            # a 1-trial logistic regression fails some behavioural minimum-functionality cases: the gate
+            # is tested on its own (test_pipeline_handlers); here the pipeline's plumbing is
+            extra_parameters={"LatencyBudgetMs": "1000", "MinMftPassRate": "0"},
         )
     aws.client.cache_clear()
 
