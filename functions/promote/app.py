@@ -64,6 +64,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         run_id=run["run_id"],
         mlflow_run_id=best.get("mlflow_run_id", ""),
         feature_profile_uri=run["paths"]["feature_profile"],
+        prediction_profile_uri=best.get("prediction_profile_uri", ""),
     )
     before = tracking.alias_version(name, tracking.CHAMPION)
     tracking.set_alias(name, tracking.CHAMPION, version)

@@ -29,6 +29,7 @@ from review_sentiment.data.datasets import (
 )
 from review_sentiment.data.validation import validate
 from review_sentiment.features.numeric import NUMERIC_FEATURES
+from review_sentiment.features.profile import prediction_profile
 from review_sentiment.modeling import tracking
 from review_sentiment.modeling.kinds import build_pipeline, model_frame, single_threaded
 from review_sentiment.modeling.onnx_export import ParityError, export_with_parity_gate, single_row_latency_ms
@@ -161,7 +162,7 @@ def train_model_kind(
         test_texts = splits.test["reviewText"].tolist()
         chosen, onnx_bytes, parity = _export_first_passing(kind, candidates, tuning, data, settings, progress)
         served = OnnxSentimentModel(onnx_bytes)
-        labels, _ = served.predict_proba(test_texts)
+        labels, probabilities = served.predict_proba(test_texts)
         truth = splits.test["label"].to_numpy()
         latency = single_row_latency_ms(served, test_texts[: settings.latency_rows])
         onnx_path = output_dir / "model.onnx"
@@ -185,6 +186,8 @@ def train_model_kind(
             "onnx_path": str(onnx_path),
             "data_hash": data.data_hash,
             "mlflow_run_id": run.info.run_id,
+            # the reference of prediction drift: the served graph's outputs on its own test split
+            "prediction_profile": prediction_profile(probabilities[:, 1], truth.tolist()),
         }
         result["model_uri"] = tracking.log_final_model(
             result, onnx_bytes, pareto, data.data_hash, data.splits.counts()

@@ -33,7 +33,8 @@ class Champion:
     test_macro_f1: float
     run_id: str  # pipeline run that produced it
     mlflow_run_id: str = ""
-    feature_profile_uri: str = ""  # reference profile for drift monitoring
+    feature_profile_uri: str = ""  # reference profile for drift monitoring (features, text sketch)
+    prediction_profile_uri: str = ""  # its outputs on its own test split (prediction drift reference)
     promoted_at: str = ""
     previous: dict | None = field(default=None, compare=False)
 
