@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import time
@@ -28,20 +29,20 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # stack/ (the traffic generator)
 
-from review_sentiment.data.cleaning import clean_text  # noqa: E402
-from review_sentiment.data.datasets import assign_split, load_shipped, with_labels  # noqa: E402
-from review_sentiment.features.numeric import NUMERIC_FEATURES, numeric_features  # noqa: E402
-from review_sentiment.features.profile import prediction_profile, reference_profile  # noqa: E402
-from review_sentiment.features.text_sketch import text_sketch  # noqa: E402
-from review_sentiment.modeling.kinds import build_pipeline, model_frame  # noqa: E402
-from review_sentiment.modeling.onnx_export import to_onnx  # noqa: E402
+from review_sentiment.data.cleaning import clean_text
+from review_sentiment.data.datasets import assign_split, load_shipped, with_labels
+from review_sentiment.features.numeric import NUMERIC_FEATURES, numeric_features
+from review_sentiment.features.profile import prediction_profile, reference_profile
+from review_sentiment.features.text_sketch import text_sketch
+from review_sentiment.modeling.kinds import build_pipeline, model_frame
+from review_sentiment.modeling.onnx_export import to_onnx
 from review_sentiment.monitoring.capture import CapturedWindow, Window, capture_record, read_lines
-from review_sentiment.monitoring.config import DriftConfig  # noqa: E402
-from review_sentiment.monitoring.drift import BinnedReference, feature_references, score  # noqa: E402
-from review_sentiment.monitoring.report import evaluate  # noqa: E402
-from review_sentiment.monitoring.text_drift import reference_shares, window_bucket_counts  # noqa: E402
-from review_sentiment.serving.onnx_model import OnnxSentimentModel  # noqa: E402
-from stack.traffic import drifted  # noqa: E402
+from review_sentiment.monitoring.config import DriftConfig
+from review_sentiment.monitoring.drift import BinnedReference, feature_references, score
+from review_sentiment.monitoring.report import evaluate
+from review_sentiment.monitoring.text_drift import reference_shares, window_bucket_counts
+from review_sentiment.serving.onnx_model import OnnxSentimentModel
+from stack.traffic import drifted
 
 SEED = 42
 WINDOW = Window(datetime(2026, 11, 29, 8, 0, tzinfo=UTC), datetime(2026, 11, 29, 9, 0, tzinfo=UTC))
@@ -125,8 +126,9 @@ def time_parsing(pool: Pool, rows: int) -> float:
 def false_alarms(profile, predictions, shares, pool: Pool, size: int, windows: int, config, rng) -> dict:
     decisions, worst = [], []
     for _ in range(windows):
-        report = evaluate(pool.window(rng.integers(0, len(pool.texts), size=size)), profile, predictions,
-                          shares, config)
+        report = evaluate(
+            pool.window(rng.integers(0, len(pool.texts), size=size)), profile, predictions, shares, config
+        )
         decisions.append(report["decision"])
         scores = {f"feature:{k}": v["psi"] for k, v in report["features"].items()}
         scores["prediction"] = report["prediction"]["psi"]
@@ -138,12 +140,23 @@ def false_alarms(profile, predictions, shares, pool: Pool, size: int, windows: i
     return {"flagged": flagged, "act": decisions.count("act"), "windows": windows, "p95": p95}
 
 
-def detection_delay(profile, predictions, shares, held: Pool, drift_pool: Pool, size: int, share: float,
-                    config, rng, before: int = 3, after: int = 10) -> int | None:
+def detection_delay(
+    profile,
+    predictions,
+    shares,
+    held: Pool,
+    drift_pool: Pool,
+    size: int,
+    share: float,
+    config,
+    rng,
+    before: int = 3,
+    after: int = 10,
+) -> int | None:
     """Windows from the first holding drifted traffic (onset mid-window) to the first that acts."""
     for w in range(before + after):
         drifted_rows = 0 if w < before else (size // 2 if w == before else size)
-        n_drift = int(round(drifted_rows * share))
+        n_drift = round(drifted_rows * share)
         held_picks = rng.integers(0, len(held.texts), size=size - n_drift)
         drift_picks = rng.integers(0, len(drift_pool.texts), size=n_drift)
         window = CapturedWindow.of(
@@ -168,9 +181,11 @@ def main() -> None:
     t0 = time.perf_counter()
     profile, predictions, model, pools = references()
     shares = reference_shares(profile)
-    print(f"references built in {time.perf_counter() - t0:.1f} s: training split {profile['rows']} rows; "
-          f"champion outputs on {predictions['rows']} test rows; held-out pools "
-          + ", ".join(f"{k} {len(v.texts)}" for k, v in pools.items()))
+    print(
+        f"references built in {time.perf_counter() - t0:.1f} s: training split {profile['rows']} rows; "
+        f"champion outputs on {predictions['rows']} test rows; held-out pools "
+        + ", ".join(f"{k} {len(v.texts)}" for k, v in pools.items())
+    )
 
     print("\n1. scoring time (one thread; columns already parsed)")
     print(f"  {'rows':>9}  {'PSI 8 features + prediction':>28}  {'text bucket sums':>16}  {'JSON parse':>10}")
@@ -179,33 +194,55 @@ def main() -> None:
     for t in timings:
         parsed = f"{parse[t['rows']]:.2f} s" if t["rows"] in parse else "-"
         print(f"  {t['rows']:>9,}  {t['psi_s'] * 1000:>25.1f} ms  {t['text_s']:>14.2f} s  {parsed:>10}")
-    for a, b in zip(timings, timings[1:], strict=False):
-        print(f"  growth {a['rows']:,} -> {b['rows']:,} rows (10x): PSI x{b['psi_s'] / a['psi_s']:.1f}, "
-              f"text x{b['text_s'] / a['text_s']:.1f}")
+    for a, b in itertools.pairwise(timings):
+        print(
+            f"  growth {a['rows']:,} -> {b['rows']:,} rows (10x): PSI x{b['psi_s'] / a['psi_s']:.1f}, "
+            f"text x{b['text_s'] / a['text_s']:.1f}"
+        )
     one_m = timings[-1]["psi_s"]
     print(f"  1M rows PSI {one_m:.3f} s: target < 1 s {'met' if one_m < 1 else 'NOT met'}")
 
-    print(f"\n2. false alarms: {args.windows} windows of held-out reviews per size (default thresholds, "
-          f"min window {config.min_window_rows} rows)")
+    print(
+        f"\n2. false alarms: {args.windows} windows of held-out reviews per size (default thresholds, "
+        f"min window {config.min_window_rows} rows)"
+    )
     for split, pool in pools.items():
         for size in sorted({100, 300, args.window_rows, 1000}):
             cfg = config.model_copy(update={"min_window_rows": min(size, config.min_window_rows)})
             fa = false_alarms(profile, predictions, shares, pool, size, args.windows, cfg, rng)
             worst = max(fa["p95"], key=lambda k: fa["p95"][k] if fa["p95"][k] == fa["p95"][k] else -1)
-            print(f"  {split:<10} {size:>5} rows: flagged {fa['flagged']:>3}/{fa['windows']} "
-                  f"({fa['flagged'] / fa['windows']:.1%}), act {fa['act']}; highest p95 {worst} "
-                  f"{fa['p95'][worst]:.3f}, text p95 {fa['p95']['text(JS)']:.3f}, "
-                  f"prediction p95 {fa['p95']['prediction']:.3f}")
+            print(
+                f"  {split:<10} {size:>5} rows: flagged {fa['flagged']:>3}/{fa['windows']} "
+                f"({fa['flagged'] / fa['windows']:.1%}), act {fa['act']}; highest p95 {worst} "
+                f"{fa['p95'][worst]:.3f}, text p95 {fa['p95']['text(JS)']:.3f}, "
+                f"prediction p95 {fa['p95']['prediction']:.3f}"
+            )
 
-    print(f"\n3. detection delay in windows of {args.window_rows} rows (onset mid-window; 0 = the onset window)")
+    print(
+        f"\n3. detection delay in windows of {args.window_rows} rows (onset mid-window; 0 = the onset window)"
+    )
     drift_pool = Pool(drifted(2000).texts, model)
     for share in (0.1, 0.25, 0.5, 1.0):
-        delays = [detection_delay(profile, predictions, shares, pools["validation"], drift_pool,
-                                  args.window_rows, share, config, rng) for _ in range(20)]
+        delays = [
+            detection_delay(
+                profile,
+                predictions,
+                shares,
+                pools["validation"],
+                drift_pool,
+                args.window_rows,
+                share,
+                config,
+                rng,
+            )
+            for _ in range(20)
+        ]
         found = [d for d in delays if d is not None and d >= 0]
-        print(f"  drifted share {share:>4.0%}: delay median {np.median(found) if found else float('nan'):.0f}, "
-              f"max {max(found) if found else '-'}; missed in 10 windows {delays.count(-1)}/20, "
-              f"false alarm before onset {delays.count(None)}/20")
+        print(
+            f"  drifted share {share:>4.0%}: delay median {np.median(found) if found else float('nan'):.0f}, "
+            f"max {max(found) if found else '-'}; missed in 10 windows {delays.count(-1)}/20, "
+            f"false alarm before onset {delays.count(None)}/20"
+        )
 
 
 if __name__ == "__main__":

@@ -27,9 +27,30 @@ from review_sentiment.features.text_sketch import tokens
 
 # Words of another domain (none occurs in the shipped reviews): a vocabulary shift.
 OTHER_VOCABULARY = (
-    "firmware", "bluetooth", "charger", "router", "warranty", "reboot", "touchscreen", "battery",
-    "pairing", "bootloader", "voltage", "adapter", "ethernet", "wifi", "dongle", "thermostat",
-    "subscription", "checkout", "refund", "invoice", "shipping", "tracking", "courier", "parcel",
+    "firmware",
+    "bluetooth",
+    "charger",
+    "router",
+    "warranty",
+    "reboot",
+    "touchscreen",
+    "battery",
+    "pairing",
+    "bootloader",
+    "voltage",
+    "adapter",
+    "ethernet",
+    "wifi",
+    "dongle",
+    "thermostat",
+    "subscription",
+    "checkout",
+    "refund",
+    "invoice",
+    "shipping",
+    "tracking",
+    "courier",
+    "parcel",
 )
 NEGATIVE_SHARE = 0.85
 BATCH = 100  # reviews per /batch_predict request
@@ -86,8 +107,8 @@ def describe(reviews: Reviews, top: int = 8) -> str:
     counts = Counter(tok for text in reviews.texts for tok in tokens(text))
     examples = "\n".join(f"    e.g. {t[:110]!r}" for t in reviews.texts[:2])
     return (
-        f"{len(reviews.texts)} {reviews.kind} reviews: {lengths.mean():.0f} characters and {words.mean():.1f} "
-        f"words on average; {negative:.0%} negative by their star rating\n"
+        f"{len(reviews.texts)} {reviews.kind} reviews: {lengths.mean():.0f} characters and "
+        f"{words.mean():.1f} words on average; {negative:.0%} negative by their star rating\n"
         f"  most frequent words: {', '.join(w for w, _ in counts.most_common(top))}\n{examples}"
     )
 

@@ -26,7 +26,9 @@ from review_sentiment.monitoring.drift import (
 
 
 def by_hand(expected, actual, eps=EPSILON):
-    return sum((max(a, eps) - max(e, eps)) * math.log(max(a, eps) / max(e, eps)) for e, a in zip(expected, actual))
+    return sum(
+        (max(a, eps) - max(e, eps)) * math.log(max(a, eps) / max(e, eps)) for e, a in zip(expected, actual)
+    )
 
 
 # --- the formula -----------------------------------------------------------------------------------
@@ -60,7 +62,12 @@ def test_values_on_an_edge_fall_in_the_bin_below_it():
 
 
 def test_bad_share_vectors_are_refused():
-    for expected, actual in (([0.5, 0.5], [1.0]), ([], []), ([0.5, math.nan], [0.5, 0.5]), ([-0.1, 1.1], [0.5, 0.5])):
+    for expected, actual in (
+        ([0.5, 0.5], [1.0]),
+        ([], []),
+        ([0.5, math.nan], [0.5, 0.5]),
+        ([-0.1, 1.1], [0.5, 0.5]),
+    ):
         with pytest.raises(ValueError):
             psi_from_proportions(expected, actual)
 
