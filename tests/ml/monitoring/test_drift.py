@@ -27,7 +27,8 @@ from review_sentiment.monitoring.drift import (
 
 def by_hand(expected, actual, eps=EPSILON):
     return sum(
-        (max(a, eps) - max(e, eps)) * math.log(max(a, eps) / max(e, eps)) for e, a in zip(expected, actual)
+        (max(a, eps) - max(e, eps)) * math.log(max(a, eps) / max(e, eps))
+        for e, a in zip(expected, actual, strict=True)
     )
 
 
