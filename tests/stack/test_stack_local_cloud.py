@@ -1,7 +1,8 @@
 """End to end on the embedded local cloud: deploy template.yaml, run the training pipeline, call the API.
 
-One stack for the module, deployed from nothing into the test session's own local cloud; the tests
-run in order and each leaves the champion that the next one expects. Small on purpose: one model
+One stack for the session (the `stack` fixture of conftest.py), deployed from nothing into the test
+session's own local cloud; the tests run in order and each leaves the champion that the next one
+expects (test_stack_local_cloud_drift.py then monitors traffic against it). Small on purpose: one model
 kind, one Optuna trial.
 """
 
@@ -12,47 +13,20 @@ import urllib.error
 import urllib.request
 
 import pytest
+from stack_test_support import TRAINING, run_pipeline
 
-from review_sentiment import aws
 from review_sentiment.config import Settings
 from review_sentiment.data.datasets import assign_split, load_shipped, write_jsonl
-from review_sentiment.progress import Progress
-from stack import deployment, execution
-from stack.settings import SHIPPED_REVIEWS, StackSettings
+from stack import execution
+from stack.settings import SHIPPED_REVIEWS
 
 pytestmark = [pytest.mark.slow, pytest.mark.localcloud]
-
-TRAINING = {"model_kinds": ["logreg"], "trials_per_kind": 1}
-
-
-@pytest.fixture(scope="module")
-def stack(local_cloud, tmp_path_factory):
-    state = tmp_path_factory.mktemp("stack")
-    settings = StackSettings(stack_name="review-sentiment-e2e", state_dir=state, resource_prefix="rs-e2e")
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in local_cloud.client_env().items():
-            patch.setenv(name, value)
-        aws.client.cache_clear()
-        # these tests check behaviour, not speed: no latency budget on a busy machine
-        yield deployment.deploy_stack(
-            local_cloud,
-            settings,
-            Progress(),
-            build_dir=state / "build",
-            extra_parameters={"LatencyBudgetMs": "1000"},
-        )
-    aws.client.cache_clear()
 
 
 @pytest.fixture(scope="module")
 def served(stack) -> dict:
     """What the first test promoted (the later tests check that it keeps serving)."""
     return {}
-
-
-def run_pipeline(stack, request: dict) -> execution.ExecutionResult:
-    arn = execution.start_execution(stack["TrainingPipelineStateMachineArn"], request)
-    return execution.follow(arn, Progress(), poll_s=2.0, timeout_s=1500)
 
 
 def predict(stack, text: str = "A wonderful book, I loved every page.") -> tuple[int, dict]:
