@@ -15,7 +15,7 @@ from review_sentiment.data.cleaning import clean_text
 from review_sentiment.data.datasets import assign_split, load_shipped, with_labels
 from review_sentiment.data.schema import CANONICAL_COLUMNS
 from review_sentiment.features.numeric import NUMERIC_FEATURES, numeric_features
-from review_sentiment.features.profile import label_distribution
+from review_sentiment.features.profile import label_distribution, text_sketch_profile
 from review_sentiment.monitoring import drift
 
 pytestmark = pytest.mark.slow
@@ -105,6 +105,9 @@ def test_the_profile_is_the_drift_modules_reference_of_the_training_split(proces
     assert written["labels"] == label_distribution(labels)
     assert written["labels"]["counts"]["neutral"] == profile["counts"]["train"]["neutral"]
     assert written["rows"] == len(train)
+    # the reference of text drift: the training texts' token-bucket shares
+    assert written["text_sketch"] == pytest.approx(text_sketch_profile(train["reviewText"].tolist()))
+    assert sum(written["text_sketch"]["shares"]) == pytest.approx(1.0)
 
 
 def test_splits_are_deterministic_and_follow_the_seed(spark, processed, valid_dir, tmp_path):
