@@ -38,7 +38,7 @@ from review_sentiment.modeling.kinds import build_pipeline, model_frame
 from review_sentiment.modeling.onnx_export import to_onnx
 from review_sentiment.monitoring.capture import CapturedWindow, Window, capture_record, read_lines
 from review_sentiment.monitoring.config import DriftConfig
-from review_sentiment.monitoring.drift import BinnedReference, feature_references, score
+from review_sentiment.monitoring.drift import BinnedReference, feature_scores, score
 from review_sentiment.monitoring.report import evaluate
 from review_sentiment.monitoring.text_drift import reference_shares, window_bucket_counts
 from review_sentiment.serving.onnx_model import OnnxSentimentModel
@@ -88,20 +88,21 @@ def references():
     return profile, predictions, model, pools
 
 
-def time_psi(profile: dict, predictions: dict, pool: Pool, rows: int, rng) -> dict:
+def time_psi(profile: dict, predictions: dict, pool: Pool, rows: int, rng, repeats: int = 3) -> dict:
+    """Best of `repeats` (a shared machine deschedules us now and then): the monitor's own calls."""
     picks = rng.integers(0, len(pool.texts), size=rows)
     window = pool.window(picks)
-    refs = feature_references(profile)
     pred_ref = BinnedReference.from_profile(predictions)
-    started = time.perf_counter()
-    for i, name in enumerate(NUMERIC_FEATURES):
-        score(name, refs[name], window.features[:, i])
-    score("prediction", pred_ref, window.positive_probability)
-    psi_s = time.perf_counter() - started
-    started = time.perf_counter()
-    window_bucket_counts(window.sketches)
-    text_s = time.perf_counter() - started
-    return {"rows": rows, "psi_s": psi_s, "text_s": text_s}
+    psi_s, text_s = [], []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        feature_scores(profile, window.features)
+        score("prediction", pred_ref, window.positive_probability)
+        psi_s.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        window_bucket_counts(window.sketches)
+        text_s.append(time.perf_counter() - started)
+    return {"rows": rows, "psi_s": min(psi_s), "text_s": min(text_s)}
 
 
 def time_parsing(pool: Pool, rows: int) -> float:
@@ -187,7 +188,7 @@ def main() -> None:
         + ", ".join(f"{k} {len(v.texts)}" for k, v in pools.items())
     )
 
-    print("\n1. scoring time (one thread; columns already parsed)")
+    print("\n1. scoring time (one thread, best of 3; columns already parsed)")
     print(f"  {'rows':>9}  {'PSI 8 features + prediction':>28}  {'text bucket sums':>16}  {'JSON parse':>10}")
     timings = [time_psi(profile, predictions, pools["test"], n, rng) for n in (10_000, 100_000, 1_000_000)]
     parse = {n: time_parsing(pools["test"], n) for n in (10_000, 100_000)}
