@@ -85,8 +85,9 @@ def stack(local_cloud, tmp_path_factory):
     """template.yaml deployed from nothing into the test session's local cloud (one stack per session).
 
     test_stack_local_cloud.py runs first and expects no champion yet; the API tests use `champion`.
-    The drift monitor's schedule is deployed disabled (test_stack_local_cloud_drift.py enables it), and
-    a drift-triggered run trains one kind with one trial.
+    The drift monitor's schedule runs all session but decides nothing (a minimum window of a million
+    reviews) until test_stack_local_cloud_drift.py lowers it; a drift-triggered run trains one kind
+    with one trial.
     """
     from review_sentiment.progress import Progress
     from stack import deployment
@@ -106,7 +107,7 @@ def stack(local_cloud, tmp_path_factory):
             build_dir=state / "build",
             extra_parameters={
                 "LatencyBudgetMs": "1000",
-                "DriftMonitoring": "DISABLED",
+                "DriftMinWindowRows": "1000000",
                 "DefaultModelKinds": "logreg",
                 "TrialsPerKind": "1",
             },

@@ -79,20 +79,22 @@ class Monitor:
 
 @pytest.fixture(scope="module")
 def monitor(stack, champion):
-    """The drift monitor's schedule enabled for this module (the stack deploys it disabled)."""
-    events, functions = aws.client("events"), aws.client("lambda")
-    arn = functions.get_function(FunctionName=stack["DriftMonitorFunctionName"])["Configuration"][
-        "FunctionArn"
-    ]
-    rules = events.list_rule_names_by_target(TargetArn=arn)["RuleNames"]
-    assert rules, "the drift monitor has no schedule"
-    for rule in rules:
-        events.enable_rule(Name=rule)
+    """The monitor with the local stage's default minimum window (the session's stack deploys it with a
+    minimum no traffic reaches, so that no other test's traffic can start a run). Its schedule is left
+    running: LocalStack 2026.3's EnableRule does not resume a schedule that was deployed disabled."""
+    ssm = aws.client("ssm")
+    name = stack["DriftConfigParameterName"]
+    deployed = ssm.get_parameter(Name=name)["Parameter"]["Value"]
+    ssm.put_parameter(
+        Name=name,
+        Overwrite=True,
+        Type="String",
+        Value=json.dumps({**json.loads(deployed), "min_window_rows": 500}),
+    )
     try:
         yield Monitor(stack, champion)
     finally:
-        for rule in rules:
-            events.disable_rule(Name=rule)
+        ssm.put_parameter(Name=name, Overwrite=True, Type="String", Value=deployed)
 
 
 def test_too_little_traffic_is_not_enough_data_and_starts_nothing(monitor):
