@@ -35,6 +35,9 @@ class Champion:
     mlflow_run_id: str = ""
     feature_profile_uri: str = ""  # reference profile for drift monitoring
     promoted_at: str = ""
+    # the model card's figures (review_sentiment.modeling.selection.RESULT_METRICS: test macro-F1 and
+    # accuracy, validation macro-F1, ONNX latency and size, parity), finite numbers only
+    metrics: dict[str, float] = field(default_factory=dict, compare=False)
     previous: dict | None = field(default=None, compare=False)
 
     def to_json(self) -> str:
