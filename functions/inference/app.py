@@ -236,7 +236,7 @@ def health() -> Response[Health]:
         status, body = 200, Health(status="ready", model=_model_ref(models().get()))
     except NoChampion as exc:
         status, body = 503, Health(status="not_ready", reason=str(exc))
-    return Response(status, "application/json", body)
+    return Response(status, "application/json", body.model_dump(exclude_none=True))
 
 
 @app.get(

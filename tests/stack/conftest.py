@@ -6,7 +6,14 @@ from __future__ import annotations
 import os
 
 import pytest
-from stack_test_support import CHAMPION_PARAMETER, CONFIG_PARAMETER, FakeLambdaContext, TinyModel
+from stack_test_support import (
+    CHAMPION_PARAMETER,
+    CONFIG_PARAMETER,
+    TRAINING,
+    FakeLambdaContext,
+    TinyModel,
+    run_pipeline,
+)
 
 from review_sentiment import aws
 
@@ -71,3 +78,48 @@ def tiny_model() -> TinyModel:
     labels = splits.test["label"].to_numpy()
     predicted, _ = OnnxSentimentModel(graph).predict_proba(test_texts)
     return TinyModel(graph, test_texts, labels, macro_f1(labels, predicted))
+
+
+@pytest.fixture(scope="session")
+def stack(local_cloud, tmp_path_factory):
+    """template.yaml deployed from nothing into the test session's local cloud (one stack per session).
+
+    test_stack_local_cloud.py runs first and expects no champion yet; the API tests use `champion`.
+    """
+    from review_sentiment.progress import Progress
+    from stack import deployment
+    from stack.settings import StackSettings
+
+    state = tmp_path_factory.mktemp("stack")
+    settings = StackSettings(stack_name="review-sentiment-e2e", state_dir=state, resource_prefix="rs-e2e")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in local_cloud.client_env().items():
+            patch.setenv(name, value)
+        aws.client.cache_clear()
+        # these tests check behaviour, not speed: no latency budget on a busy machine
+        yield deployment.deploy_stack(
+            local_cloud,
+            settings,
+            Progress(),
+            build_dir=state / "build",
+            extra_parameters={"LatencyBudgetMs": "1000"},
+        )
+    aws.client.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def champion(stack):
+    """The serving champion's pointer; runs the pipeline on the shipped reviews when none was promoted."""
+    from review_sentiment.serving.champion import read_champion
+    from stack import execution
+    from stack.settings import SHIPPED_REVIEWS
+
+    parameter = stack["ChampionParameterName"]
+    current = read_champion(aws.client("ssm"), parameter)
+    if current is None:
+        raw_prefix = execution.upload_reviews(stack["RawBucketName"], SHIPPED_REVIEWS)
+        result = run_pipeline(stack, {"raw_prefix": raw_prefix, **TRAINING})
+        assert result.status == "SUCCEEDED", result.cause
+        current = read_champion(aws.client("ssm"), parameter)
+    assert current is not None
+    return current
