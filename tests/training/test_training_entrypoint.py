@@ -51,25 +51,15 @@ def test_one_kind_trains_from_s3_and_publishes_model_metrics_and_parity(s3, tmp_
     for path in local.rglob("*.parquet"):
         s3.upload_file(str(path), "processed", f"runs/r1/processed/{path.relative_to(local)}")
 
-    code = entrypoint.main(
-        [
-            "--model-kind",
-            "logreg",
-            "--data-uri",
-            "s3://processed/runs/r1/processed/",
-            "--output-uri",
-            "s3://models/runs/r1/logreg/",
-            "--trials",
-            "1",
-        ]
-    )
+    code = entrypoint.main([
+        "--model-kind", "logreg", "--data-uri", "s3://processed/runs/r1/processed/",
+        "--output-uri", "s3://models/runs/r1/logreg/", "--trials", "1",
+    ])
 
     assert code == 0
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket="models", Prefix="runs/r1/logreg/")["Contents"]}
-    assert keys == {
-        f"runs/r1/logreg/{name}"
-        for name in ("result.json", "model.onnx", "metrics.json", "parity_report.json")
-    }
+    assert keys == {f"runs/r1/logreg/{name}" for name in
+                    ("result.json", "model.onnx", "metrics.json", "parity_report.json")}
     read = lambda name: s3.get_object(Bucket="models", Key=f"runs/r1/logreg/{name}")["Body"].read()  # noqa: E731
     result = json.loads(read("result.json"))
     test_rows = pd.read_parquet(local / "split=test")
@@ -87,16 +77,9 @@ def test_one_kind_trains_from_s3_and_publishes_model_metrics_and_parity(s3, tmp_
 
 
 def test_missing_processed_data_exits_non_zero_with_one_line(tmp_path, capsys):
-    code = entrypoint.main(
-        [
-            "--model-kind",
-            "mlp",
-            "--data-uri",
-            str(tmp_path / "nothing"),
-            "--output-uri",
-            str(tmp_path / "out"),
-        ]
-    )
+    code = entrypoint.main([
+        "--model-kind", "mlp", "--data-uri", str(tmp_path / "nothing"), "--output-uri", str(tmp_path / "out"),
+    ])
     assert code == 1
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "Traceback" not in err
