@@ -138,7 +138,7 @@ def json_body(
     if not text.strip():
         raise ClientProblem(400, "the request body is empty: send a JSON object")
     try:
-        return json.loads(text, parse_constant=_no_constant)
+        parsed = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as error:
         raise ClientProblem(
             400,
@@ -146,6 +146,14 @@ def json_body(
         ) from None
     except (RecursionError, ValueError) as error:
         raise ClientProblem(400, f"the request body is not valid JSON: {error}") from None
+    try:  # "\ud800" escapes parse into strings that are not Unicode text and cannot be encoded
+        json.dumps(parsed, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ClientProblem(
+            400,
+            "the request body is not valid JSON text: it escapes an unpaired UTF-16 surrogate (\\ud800)",
+        ) from None
+    return parsed
 
 
 def _no_constant(name: str) -> None:

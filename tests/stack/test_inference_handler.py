@@ -178,6 +178,7 @@ def test_a_batch_over_the_cap_or_empty_is_a_422(serving, lambda_context):
         ({"body": '{"reviewText": "x"'}, 400, "not valid JSON"),
         ({"body": '{"reviewText": NaN}'}, 400, "not valid JSON"),
         ({"body": "[" * 100_000 + "]" * 100_000}, 400, "not valid JSON"),
+        ({"body": '{"reviewText": "\\ud800 lone surrogate"}'}, 400, "surrogate"),
         ({"body": ""}, 400, "empty"),
         ({"body": None}, 400, "empty"),
         ({"body": '{"reviewText": "caf\xe9 scenes"}'.encode("latin-1")}, 400, "not valid UTF-8"),
