@@ -42,6 +42,13 @@ sys.path.insert(0, str(REPO))
 from local_cloud.controller import LocalCloud, free_port  # noqa: E402  (run as a script from anywhere)
 
 PARAMETER = "/review-sentiment/bench/champion"
+HANDLER_ENV = {  # the stack's Globals for the function, plus its champion pointer
+    "POWERTOOLS_SERVICE_NAME": "review-sentiment",
+    "POWERTOOLS_METRICS_NAMESPACE": "Bench",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "CHAMPION_PARAMETER": PARAMETER,
+    "CHAMPION_CACHE_SECONDS": "5",
+}
 MODEL_NAME = "review-sentiment"
 REVIEWS = [
     "Great book, highly recommend!",
@@ -77,14 +84,12 @@ class SklearnModel:
 
 
 class FixedModels:
-    def __init__(self):
-        self.current = None
+    def __init__(self):  # in the init phase, as the ONNX function loads its champion
+        pipeline = pickle.loads((Path(__file__).parent / "model.pkl").read_bytes())
+        champion = Champion("review-sentiment", "1", "KIND", "local://model.pkl", 0.0, "bench")
+        self.current = ServingModel(champion, SklearnModel(pipeline))
 
     def get(self):
-        if self.current is None:  # loaded on the first request, as the ONNX cache loads its graph
-            pipeline = pickle.loads((Path(__file__).parent / "model.pkl").read_bytes())
-            champion = Champion("review-sentiment", "1", "KIND", "local://model.pkl", 0.0, "bench")
-            self.current = ServingModel(champion, SklearnModel(pipeline))
         return self.current
 
 
@@ -154,6 +159,8 @@ class FakeContext:
 
 def handler_only(workdir: Path, kind: str, requests: int) -> dict[str, dict[str, float]]:
     """In-process lambda_handler latency (ms) for the ONNX and the scikit-learn function code."""
+    os.environ.update(HANDLER_ENV)
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     results = {}
     for flavour in ("onnx", "sklearn"):
         code = workdir / flavour
@@ -368,16 +375,15 @@ def main() -> int:
             pointer = {"model_name": MODEL_NAME, "version": "1", "model_kind": args.kind, "run_id": "bench",
                        "model_uri": "s3://bench-models/model.onnx", "test_macro_f1": f1}  # fmt: skip
             clients["ssm"].put_parameter(Name=PARAMETER, Value=json.dumps(pointer), Type="String")
-            common = {"POWERTOOLS_SERVICE_NAME": "review-sentiment", "POWERTOOLS_TRACE_DISABLED": "true",
-                      "POWERTOOLS_METRICS_NAMESPACE": "Bench", "CHAMPION_PARAMETER": PARAMETER,
-                      "CHAMPION_CACHE_SECONDS": "5"}  # fmt: skip
+            common = dict(HANDLER_ENV)
             (workdir / "onnx" / "model.onnx").unlink()  # the deployed function reads its graph from S3
             apis = {
                 "onnx": DeployedApi(
                     cloud, clients, "bench-onnx", workdir / "onnx", "inference_app.lambda_handler", common
                 ),
-                "sklearn": DeployedApi(
-                    cloud, clients, "bench-sklearn", workdir / "sklearn", "bench_app.lambda_handler", common
+                "sklearn": DeployedApi(  # no champion pointer: its init loads the pickle instead
+                    cloud, clients, "bench-sklearn", workdir / "sklearn", "bench_app.lambda_handler",
+                    {**common, "CHAMPION_PARAMETER": PARAMETER + "-none"},
                 ),
             }  # fmt: skip
 
