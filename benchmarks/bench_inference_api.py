@@ -67,7 +67,6 @@ from pathlib import Path
 import numpy as np
 
 import inference_app
-from review_sentiment.modeling.kinds import model_frame
 from review_sentiment.serving.champion import Champion
 from review_sentiment.serving.model_cache import ServingModel
 
@@ -76,20 +75,27 @@ class SklearnModel:
     """predict_proba(texts) -> (labels, probabilities) like OnnxSentimentModel, from a fitted pipeline."""
 
     def __init__(self, pipeline):
-        self.pipeline = pipeline
+        from review_sentiment.modeling.kinds import model_frame
+
+        self.pipeline, self.model_frame = pipeline, model_frame
 
     def predict_proba(self, texts):
-        probabilities = self.pipeline.predict_proba(model_frame(texts)).astype(np.float32)
+        probabilities = self.pipeline.predict_proba(self.model_frame(texts)).astype(np.float32)
         return probabilities.argmax(axis=1).astype(np.int64), probabilities
 
 
 class FixedModels:
-    def __init__(self):  # in the init phase, as the ONNX function loads its champion
-        pipeline = pickle.loads((Path(__file__).parent / "model.pkl").read_bytes())
-        champion = Champion("review-sentiment", "1", "KIND", "local://model.pkl", 0.0, "bench")
-        self.current = ServingModel(champion, SklearnModel(pipeline))
+    """Loads scikit-learn, pandas and the pickle on the first request: in the init phase they can take
+    longer than Lambda's 10 s init limit on a busy 2-core machine (the ONNX function loads at init)."""
+
+    def __init__(self):
+        self.current = None
 
     def get(self):
+        if self.current is None:
+            pipeline = pickle.loads((Path(__file__).parent / "model.pkl").read_bytes())
+            champion = Champion("review-sentiment", "1", "KIND", "local://model.pkl", 0.0, "bench")
+            self.current = ServingModel(champion, SklearnModel(pipeline))
         return self.current
 
 
@@ -381,7 +387,7 @@ def main() -> int:
                 "onnx": DeployedApi(
                     cloud, clients, "bench-onnx", workdir / "onnx", "inference_app.lambda_handler", common
                 ),
-                "sklearn": DeployedApi(  # no champion pointer: its init loads the pickle instead
+                "sklearn": DeployedApi(  # no champion pointer: it loads the pickle instead
                     cloud, clients, "bench-sklearn", workdir / "sklearn", "bench_app.lambda_handler",
                     {**common, "CHAMPION_PARAMETER": PARAMETER + "-none"},
                 ),
