@@ -23,6 +23,7 @@ import json
 import os
 import pickle
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -450,4 +451,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the local cloud on `kill` too
     sys.exit(main())
