@@ -80,8 +80,8 @@ def capture_record(
 
 
 def capture_line(record: Mapping) -> str:
-    """The record as one newline-terminated JSON line (no newline inside: JSON escapes them)."""
-    return json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n"
+    """The record as one newline-terminated ASCII JSON line (JSON escapes newlines and non-ASCII text)."""
+    return json.dumps(record, separators=(",", ":")) + "\n"
 
 
 def is_capture_record(value: object) -> bool:
