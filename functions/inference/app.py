@@ -331,19 +331,6 @@ def _problem_event_response(event: dict, error: ClientProblem) -> dict:
     }
 
 
-def _warm_up() -> None:
-    """Loads the champion during the init phase (in a Lambda environment only), so the first request
-    does not wait for S3 and the ONNX session; without a champion yet, the first request answers 503."""
-    try:
-        models().get()
-    except Exception as exc:  # NoChampion, or S3/SSM unreachable: the request path reports it properly
-        logger.info("no model loaded at init", reason=str(exc))
-
-
-if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
-    _warm_up()
-
-
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)

@@ -204,7 +204,9 @@ def test_schemathesis_finds_no_server_error_through_api_gateway(stack, champion)
     seen: dict[str, set[int]] = {}
     for result in schema.get_all_operations():
         operation = result.ok()
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        # negative cases need something to break: a body (the GET routes take no input at all)
+        modes = [GenerationMode.POSITIVE] + ([GenerationMode.NEGATIVE] if operation.method == "post" else [])
+        for mode in modes:
 
             @settings(
                 max_examples=25,
