@@ -280,7 +280,7 @@ class DeployedApi:
 
     def cold_starts(self, repeat: int) -> tuple[list[float], list[float]]:
         """(first request ms, Lambda Init Duration ms) for `repeat` new execution environments."""
-        firsts = []
+        firsts, since_ms = [], int(time.time() * 1000)
         for _ in range(repeat):
             self._revision += 1
             self.lam.update_function_configuration(
@@ -295,7 +295,12 @@ class DeployedApi:
             assert status == 200
             firsts.append(ms)
         time.sleep(2)  # logs are stored asynchronously
-        inits, kwargs = [], {"logGroupName": f"/aws/lambda/{self.name}", "filterPattern": "REPORT"}
+        inits = []
+        kwargs = {
+            "logGroupName": f"/aws/lambda/{self.name}",
+            "filterPattern": "REPORT",
+            "startTime": since_ms,
+        }
         while True:
             page = self.logs.filter_log_events(**kwargs)
             inits += [
@@ -324,11 +329,29 @@ def package(workdir: Path, graph: bytes, pipeline, kind: str) -> None:
     (sklearn_dir / "model.pkl").write_bytes(pickle.dumps(pipeline))
 
 
-def import_seconds(module: str) -> float:
-    """Seconds a fresh interpreter takes to import `module` (the serving path's init cost)."""
+def import_seconds(module: str, path: Path | None = None) -> float:
+    """Seconds a fresh interpreter takes to import `module` (from `path` if given): an init phase's cost."""
     code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
-    return float(out.stdout.strip())
+    if path is not None:
+        code = f"import sys; sys.path.insert(0, {str(path)!r}); " + code
+    env = {**os.environ, **HANDLER_ENV, "AWS_DEFAULT_REGION": "us-east-1"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO, env=env
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def load_seconds(graph: bytes, pipeline) -> tuple[float, float]:
+    """Seconds to build the ONNX session from the graph, and to unpickle the scikit-learn pipeline."""
+    from review_sentiment.serving.onnx_model import OnnxSentimentModel
+
+    began = time.perf_counter()
+    OnnxSentimentModel(graph)
+    onnx_s = time.perf_counter() - began
+    data = pickle.dumps(pipeline)
+    began = time.perf_counter()
+    pickle.loads(data)
+    return onnx_s, time.perf_counter() - began
 
 
 def line(label: str, onnx: float, sklearn: float, unit: str = "ms", higher_is_better: bool = False) -> str:
@@ -358,6 +381,17 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-inference-") as tmp:
         workdir = Path(tmp)
         package(workdir, graph, pipeline, args.kind)
+        print("\n== cold start in process (fresh interpreter: the function's init, then the model load)")
+        init = {  # the scikit-learn function imports scikit-learn and pandas (modeling.kinds) on first use
+            "onnx": import_seconds("inference_app", workdir / "onnx"),
+            "sklearn": import_seconds("bench_app", workdir / "sklearn")
+            + import_seconds("review_sentiment.modeling.kinds"),
+        }
+        loads = dict(zip(("onnx", "sklearn"), load_seconds(graph, pipeline), strict=True))
+        print(line("handler module import", init["onnx"] * 1000, init["sklearn"] * 1000))
+        print(line("model load (ONNX session / unpickle)", loads["onnx"] * 1000, loads["sklearn"] * 1000))
+        total = {k: (init[k] + loads[k]) * 1000 for k in init}
+        print(line("init + model load", total["onnx"], total["sklearn"]))
         print(
             f"\n== handler only (in-process lambda_handler, POST /predict, {args.requests} requests)",
             flush=True,
