@@ -1,4 +1,4 @@
-"""A fix for LocalStack community's CloudWatch Logs, applied when the local cloud starts.
+"""Fixes for LocalStack community's CloudWatch Logs, applied when the local cloud starts.
 
 localstack-core 2026.3.0 with moto-ext 5.1.54: CreateLogStream on a log group that has a subscription
 filter fails with InternalError (`'dict_values' object is not subscriptable`: LocalStack's patch
@@ -39,3 +39,23 @@ def _pattern(subscription_filter) -> str | None:
     if isinstance(subscription_filter, dict):
         return subscription_filter.get("filterPattern")
     return getattr(subscription_filter, "filter_pattern", None)
+
+
+DRAIN_TIMEOUT_S = 60.0
+
+
+@hooks.on_infra_start()
+def _drain_lambda_logs_on_stop() -> None:
+    """LocalStack's Lambda log handler drops the logs still queued when a function version stops (a
+    configuration update stops $LATEST's environments): it sets its shutdown flag before draining. On
+    AWS the platform delivers every line an invocation wrote; here the queue is now drained first."""
+    from localstack.services.lambda_.invocation.logs import QUEUE_SHUTDOWN, LogHandler
+    from localstack.utils.patch import patch
+
+    @patch(LogHandler.stop)
+    def stop(target, self):
+        thread = self._thread
+        if thread is not None and thread.is_alive():
+            self.log_queue.put(QUEUE_SHUTDOWN)  # behind what is queued: those logs are stored first
+            thread.join(timeout=DRAIN_TIMEOUT_S)
+        return target(self)
