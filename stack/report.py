@@ -31,7 +31,7 @@ def comparison_table(candidates: list[dict], failed: list[dict], chosen: str | N
 
 
 def curl_command(url: str, text: str = SAMPLE_REVIEW) -> str:
-    body = shlex.quote(json.dumps({"text": text}))
+    body = shlex.quote(json.dumps({"reviewText": text}))
     return f"curl -s -X POST {url} -H 'Content-Type: application/json' -d {body}"
 
 

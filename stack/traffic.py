@@ -57,7 +57,7 @@ OTHER_VOCABULARY = (
     "trellis",
 )
 NEGATIVE_SHARE = 0.85
-BATCH = 100  # reviews per /batch_predict request
+BATCH = 100  # reviews per /batch_predict request (the API's cap, serving.api_models.MAX_BATCH)
 
 
 @dataclass(frozen=True)
@@ -129,8 +129,8 @@ def _post(url: str, payload: dict, timeout: float) -> tuple[int, dict]:
 
 
 def batch_body(texts: Sequence[str]) -> dict:
-    """The /batch_predict request body for `texts` (the API's request contract)."""
-    return {"texts": list(texts)}
+    """The /batch_predict request body for `texts`: reviews in the Kindle schema (serving.api_models)."""
+    return {"reviews": [{"reviewText": text} for text in texts]}
 
 
 def send(api_base_url: str, texts: Sequence[str], batch: int = BATCH, timeout: float = 60.0) -> dict:
@@ -140,12 +140,12 @@ def send(api_base_url: str, texts: Sequence[str], batch: int = BATCH, timeout: f
         chunk = texts[start : start + batch]
         status, body = _post(f"{api_base_url.rstrip('/')}/batch_predict", batch_body(chunk), timeout)
         if status != 200:
-            errors[f"{status}: {body.get('message', body.get('title', ''))}"[:120]] += len(chunk)
+            errors[f"{status}: {body.get('detail', body.get('title', ''))}"[:120]] += len(chunk)
             continue
-        for item in body.get("predictions", []):
+        for item in body.get("results", []):
             if "label" in item:
                 answered += 1
                 predicted[item["label"]] += 1
             else:
-                errors["item error"] += 1
+                errors[str((item.get("error") or {}).get("detail", "item error"))[:120]] += 1
     return {"sent": len(texts), "answered": answered, "errors": dict(errors), "predicted": dict(predicted)}

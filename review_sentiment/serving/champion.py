@@ -36,6 +36,9 @@ class Champion:
     feature_profile_uri: str = ""  # reference profile for drift monitoring (features, text sketch)
     prediction_profile_uri: str = ""  # its outputs on its own test split (prediction drift reference)
     promoted_at: str = ""
+    # the model card's figures (review_sentiment.modeling.selection.RESULT_METRICS: test macro-F1 and
+    # accuracy, validation macro-F1, ONNX latency and size, parity), finite numbers only
+    metrics: dict[str, float] = field(default_factory=dict, compare=False)
     previous: dict | None = field(default=None, compare=False)
 
     def to_json(self) -> str:

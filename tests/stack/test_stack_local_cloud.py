@@ -2,8 +2,8 @@
 
 One stack for the session (the `stack` fixture of conftest.py), deployed from nothing into the test
 session's own local cloud; the tests run in order and each leaves the champion that the next one
-expects (test_stack_local_cloud_drift.py then monitors traffic against it). Small on purpose: one model
-kind, one Optuna trial.
+expects (test_stack_local_cloud_api.py tests the API against it, test_stack_local_cloud_drift.py
+monitors its traffic). Small on purpose: one model kind, one Optuna trial.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def served(stack) -> dict:
 def predict(stack, text: str = "A wonderful book, I loved every page.") -> tuple[int, dict]:
     request = urllib.request.Request(
         f"{stack.api_base_url}/predict",
-        data=json.dumps({"text": text}).encode(),
+        data=json.dumps({"reviewText": text}).encode(),
         headers={"Content-Type": "application/json"},
         method="POST",
     )
@@ -46,7 +46,7 @@ def predict(stack, text: str = "A wonderful book, I loved every page.") -> tuple
 def test_before_any_run_the_api_answers_503(stack):
     status, body = predict(stack)
     assert status == 503
-    assert "no champion" in body["message"]
+    assert "no champion" in body["detail"]
 
 
 def test_the_main_job_promotes_a_model_that_the_api_serves(stack, served):
@@ -57,7 +57,7 @@ def test_the_main_job_promotes_a_model_that_the_api_serves(stack, served):
     version = result.output["promotion"]["version"]
     status, body = predict(stack)
     assert status == 200
-    assert body["model_version"] == version and body["model_kind"] == "logreg"
+    assert body["model"]["version"] == version and body["model"]["kind"] == "logreg"
     assert body["label"] == "positive"
     assert [s.name for s in result.states][:3] == ["PrepareRun", "ValidateReviews", "PreprocessReviews"]
     served["version"] = version
@@ -80,7 +80,7 @@ def test_a_worse_challenger_keeps_the_champion_and_says_why(stack, served, tmp_p
     assert "does not beat champion" in result.output["summary"]
     assert "KeepChampion" in [s.name for s in result.states]
     assert int(result.output["challenger"]["registered_version"]) > int(served["version"])
-    assert predict(stack)[1]["model_version"] == served["version"]
+    assert predict(stack)[1]["model"]["version"] == served["version"]
 
 
 def test_a_prefix_without_data_fails_clearly_and_the_champion_keeps_serving(stack, served):
@@ -89,7 +89,7 @@ def test_a_prefix_without_data_fails_clearly_and_the_champion_keeps_serving(stac
     assert result.status == "FAILED"
     assert result.error == "NoInputData"
     assert f"no review files under {empty}" in result.cause
-    assert predict(stack)[1]["model_version"] == served["version"]
+    assert predict(stack)[1]["model"]["version"] == served["version"]
 
 
 def test_a_batch_rejected_by_validation_fails_clearly_and_the_champion_keeps_serving(stack, served, tmp_path):
@@ -104,4 +104,4 @@ def test_a_batch_rejected_by_validation_fails_clearly_and_the_champion_keeps_ser
     assert result.error == "GlueJobFailed"
     assert "batch rejected: 200 of 400 rows" in result.cause
     assert "rating_out_of_range" in result.cause
-    assert predict(stack)[1]["model_version"] == served["version"]
+    assert predict(stack)[1]["model"]["version"] == served["version"]

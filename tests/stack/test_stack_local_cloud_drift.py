@@ -5,9 +5,9 @@ held-out traffic is no drift, drifted traffic starts exactly one training run (t
 report's location in its input) and a later tick during that run starts nothing. The local stage's
 defaults apply: 2-minute windows, a tick every minute, at least 500 reviews per window.
 
-Traffic reaches the capture bucket as the inference API's data capture writes it (datacapture/
-YYYY/MM/DD/HH/, one JSON line per served review, probabilities from the champion's own ONNX graph):
-the API's capture writer is built in parallel, so these tests write its layout themselves.
+Traffic is real API traffic (`stack.traffic.send`: POST /batch_predict through API Gateway); the API's
+data capture (inference log -> subscription filter -> Firehose -> datacapture/YYYY/MM/DD/HH/ of the
+capture bucket) is what the monitor reads.
 """
 
 from __future__ import annotations
@@ -17,17 +17,14 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from drift_support import capture_lines, put_capture
 
 from review_sentiment import aws
 from review_sentiment.monitoring.capture import Window
 from review_sentiment.monitoring.monitor import report_key
 from review_sentiment.pipeline.run import RunRequest
-from review_sentiment.pipeline.selection_step import read_bytes
 from review_sentiment.progress import Progress
-from review_sentiment.serving.onnx_model import OnnxSentimentModel
 from stack import execution
-from stack.traffic import drifted, in_distribution
+from stack.traffic import drifted, in_distribution, send
 
 pytestmark = [pytest.mark.slow, pytest.mark.localcloud]
 
@@ -39,7 +36,6 @@ class Monitor:
     def __init__(self, stack, champion):
         self.stack, self.champion = stack, champion
         self.s3, self.sfn = aws.client("s3"), aws.client("stepfunctions")
-        self.model = OnnxSentimentModel(read_bytes(self.s3, champion.model_uri))
 
     def fresh_window(self, room_s: float = 75.0) -> Window:
         """The window traffic sent now lands in, with at least `room_s` left to send it."""
@@ -51,8 +47,9 @@ class Monitor:
         return window
 
     def send(self, texts: list[str]) -> None:
-        lines = capture_lines(texts, self.model, datetime.now(UTC), version=self.champion.version)
-        put_capture(self.s3, self.stack["InferenceCaptureBucketName"], lines)
+        """Through the API: every review answered (the capture then carries them to the bucket)."""
+        result = send(self.stack.api_base_url, texts)
+        assert result["answered"] == len(texts), result
 
     def report(self, window: Window, until=lambda report: True, timeout_s: float = TICK_WAIT_S) -> dict:
         """The window's report once the schedule has written one that satisfies `until`."""
@@ -100,7 +97,7 @@ def monitor(stack, champion):
 def test_too_little_traffic_is_not_enough_data_and_starts_nothing(monitor):
     window = monitor.fresh_window()
     monitor.send(in_distribution(40, rng_seed=5).texts)
-    report = monitor.report(window)
+    report = monitor.report(window, until=lambda r: r["rows"] >= 40)
     assert report["decision"] == "insufficient_data" and report["rows"] == 40
     assert report["reasons"][0].startswith("not enough data: 40 records in the window, the minimum is 500")
     assert report["max_psi"] is None and not report["retraining"]["started"]
