@@ -65,6 +65,10 @@ train-local: venv ## the ML core alone, no cloud: every model kind on the shippe
 lint: venv ## ruff
 	$(VENV)/bin/ruff check .
 
+.PHONY: openapi
+openapi: venv ## regenerate openapi/inference.json from the inference handler's models (a test checks it)
+	$(PY) scripts/export_openapi.py
+
 .PHONY: bench
 bench: venv ## benchmarks that print figures
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

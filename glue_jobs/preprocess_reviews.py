@@ -12,8 +12,8 @@ Every rule is the domain's, applied per partition through mapInPandas: text clea
 (review_sentiment.data.cleaning), label from rating (datasets.with_labels: 3 stars keep a null label and
 are counted), numeric features (features.numeric_features, the definition training and serving use),
 the split (datasets.assign_split: by product, from a stable hash) and the profile (profile, in the
-format review_sentiment.monitoring.drift.feature_psi reads: per feature, quantile edges and expected
-shares).
+format review_sentiment.monitoring.drift reads: per feature, quantile edges and expected shares; and
+the training texts' token-bucket shares, the reference of text drift).
 """
 
 from __future__ import annotations
@@ -47,8 +47,7 @@ from review_sentiment.data.cleaning import clean_text
 from review_sentiment.data.datasets import DEFAULT_FRACTIONS, SPLITS, assign_split, with_labels
 from review_sentiment.data.schema import CANONICAL_COLUMNS, LABEL_COLUMN, TEXT_COLUMN
 from review_sentiment.features.numeric import NUMERIC_FEATURES, numeric_features
-from review_sentiment.features.profile import reference_profile
-from review_sentiment.monitoring.drift import DEFAULT_BINS
+from review_sentiment.features.profile import DEFAULT_BINS, reference_profile
 
 JOB_NAME = "preprocess_reviews"
 REQUIRED = ("input_path", "output_path", "profile_path")
@@ -147,14 +146,20 @@ def preprocess_job(job: JobContext) -> dict:
         prepared.write.mode("overwrite").partitionBy("split").parquet(path)
         written = job.spark.read.parquet(path)
         grouped = written.groupBy("split", LABEL_COLUMN).count().collect()
-        train = written.filter(F.col("split") == "train").select(*NUMERIC_FEATURES, LABEL_COLUMN).toPandas()
+        train = (written.filter(F.col("split") == "train")
+                 .select(*NUMERIC_FEATURES, LABEL_COLUMN, TEXT_COLUMN).toPandas())
     counts = counts_by_split([(r["split"], r[LABEL_COLUMN], r["count"]) for r in grouped], dropped.value)
     progress("rows per split: " + ", ".join(f"{k} {v['rows']}" for k, v in counts.items()))
     if train.empty:
         raise NoInputData(f"no training rows after preprocessing {args['input_path']}: "
                           "the data is too small or every product fell into another split")
     labels = [None if pd.isna(v) else int(v) for v in train[LABEL_COLUMN]]
-    profile = reference_profile(train[list(NUMERIC_FEATURES)].to_numpy(dtype=np.float64), labels, bins)
+    profile = reference_profile(
+        train[list(NUMERIC_FEATURES)].to_numpy(dtype=np.float64),
+        labels,
+        bins,
+        texts=train[TEXT_COLUMN].tolist(),
+    )
     profile.update(
         split="train",
         seed=seed,

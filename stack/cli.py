@@ -1,4 +1,4 @@
-"""`python -m stack run | deploy | rollback | status`: the deployed pipeline from the command line."""
+"""`python -m stack run | deploy | rollback | status | traffic`: the deployed stack from the command line."""
 
 from __future__ import annotations
 
@@ -139,3 +139,41 @@ def status(stack_name: StackOption = None) -> None:
             f"{champion.test_macro_f1:.4f}, promoted {champion.promoted_at}; previous: {previous or 'none'}"
         )
     typer.echo(f"API Gateway URL: {stack.api_base_url}/\n  {curl_command(stack.api_base_url + '/predict')}")
+
+
+@app.command()
+def traffic(
+    in_distribution: Annotated[
+        int, typer.Option("--in-distribution", help="reviews from the held-out test split to send")
+    ] = 0,
+    drifted: Annotated[
+        int, typer.Option("--drifted", help="drifted reviews to send (longer, other words, mostly negative)")
+    ] = 0,
+    seed: Annotated[int, typer.Option(help="random seed of the draw")] = 0,
+    stack_name: StackOption = None,
+) -> None:
+    """Send reviews to the deployed API (POST /batch_predict) and print what was sent and answered.
+
+    The drift monitor sees them in its next window: with the local stage's defaults (2-minute windows,
+    a tick every minute, at least 500 reviews) send 500 or more and watch `drift window evaluated` in
+    the DriftMonitor's log, or the report in the drift-reports bucket, 1-3 minutes later.
+    """
+    from stack import traffic as sender
+
+    if in_distribution <= 0 and drifted <= 0:
+        _fail("say how many: --in-distribution N and/or --drifted N")
+    _, stack = _running_stack(stack_name)
+    batches = []
+    if in_distribution > 0:
+        batches.append(sender.in_distribution(in_distribution, rng_seed=seed))
+    if drifted > 0:
+        batches.append(sender.drifted(drifted, rng_seed=seed + 1))
+    for reviews in batches:
+        typer.echo(sender.describe(reviews))
+        result = sender.send(stack.api_base_url, reviews.texts)
+        typer.echo(
+            f"  sent {result['sent']} to {stack.api_base_url}/batch_predict: answered {result['answered']}, "
+            f"predicted {result['predicted']}" + (f", errors {result['errors']}" if result["errors"] else "")
+        )
+        if result["answered"] < result["sent"]:
+            raise typer.Exit(1)

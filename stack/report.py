@@ -39,7 +39,7 @@ def comparison_table(
 
 
 def curl_command(url: str, text: str = SAMPLE_REVIEW) -> str:
-    body = shlex.quote(json.dumps({"text": text}))
+    body = shlex.quote(json.dumps({"reviewText": text}))
     return f"curl -s -X POST {url} -H 'Content-Type: application/json' -d {body}"
 
 

@@ -10,6 +10,8 @@ parity gate, MLflow logging) and writes to <output-uri>:
   model.onnx          the exported graph (raw text + numeric features in, label + probabilities out)
   metrics.json        validation/test metrics, latency and size
   parity_report.json  sklearn vs onnxruntime agreement on the held-out rows and the bounds applied
+  prediction_profile.json  the ONNX graph's P(positive) on the test split, binned: the reference of
+                      prediction drift once this model is promoted
 Either URI may be a local folder. Settings come from SENTIMENT_* variables (trials, MLflow store, ...).
 On failure it writes <output-uri>/error.json when it can and exits 1 with a one-line error.
 """
@@ -34,6 +36,7 @@ from review_sentiment.usage import OneLineCommand
 RESULT_FILE, MODEL_FILE, METRICS_FILE, PARITY_FILE, ERROR_FILE = (
     "result.json", "model.onnx", "metrics.json", "parity_report.json", "error.json"
 )
+PREDICTION_PROFILE_FILE = "prediction_profile.json"
 METRIC_KEYS = (
     "val_macro_f1", "test_macro_f1", "test_accuracy", "test_rows", "onnx_p50_ms", "onnx_p99_ms",
     "onnx_size_bytes", "n_trials",
@@ -105,6 +108,7 @@ def train_one(
             output_uri=output_uri,
             data_uri=data_uri,
             parity_passed=parity["passed"],
+            prediction_profile_uri=s3_io.join(output_uri, PREDICTION_PROFILE_FILE),
             split_counts=data.splits.counts(),
             training_seconds=round(time.perf_counter() - started, 1),
         )
@@ -114,10 +118,11 @@ def train_one(
         (outputs / METRICS_FILE).write_text(json.dumps(
             {"model_kind": model_kind, **{k: result[k] for k in METRIC_KEYS}}, indent=2))
         (outputs / PARITY_FILE).write_text(json.dumps(parity, indent=2))
+        (outputs / PREDICTION_PROFILE_FILE).write_text(json.dumps(result["prediction_profile"], indent=2))
         (outputs / RESULT_FILE).write_text(json.dumps(result, indent=2, sort_keys=True, default=str))
         s3_io.upload_folder(_s3() if s3_io.is_s3(output_uri) else None, outputs, output_uri, replace=True)
-    progress(f"{model_kind}: wrote {', '.join([RESULT_FILE, MODEL_FILE, METRICS_FILE, PARITY_FILE])} "
-             f"to {output_uri}")
+    written = [RESULT_FILE, MODEL_FILE, METRICS_FILE, PARITY_FILE, PREDICTION_PROFILE_FILE]
+    progress(f"{model_kind}: wrote {', '.join(written)} to {output_uri}")
     return result
 
 

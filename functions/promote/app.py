@@ -7,6 +7,7 @@ model and points the challenger alias at it (the champion keeps serving).
 
 from __future__ import annotations
 
+import math
 import os
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -15,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from review_sentiment import aws
 from review_sentiment.config import Settings
+from review_sentiment.modeling.selection import RESULT_METRICS
 from review_sentiment.serving.champion import Champion, promoted, read_champion, write_champion
 
 ENV_CHAMPION_PARAMETER = "CHAMPION_PARAMETER"
@@ -23,6 +25,15 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 settings = Settings.from_env()
+
+
+def card_metrics(best: dict) -> dict[str, float]:
+    """The model card's figures of the chosen model (finite numbers only: the pointer is JSON)."""
+    return {
+        key: float(best[key])
+        for key in RESULT_METRICS
+        if isinstance(best.get(key), int | float) and math.isfinite(best[key])
+    }
 
 
 @logger.inject_lambda_context
@@ -64,6 +75,8 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         run_id=run["run_id"],
         mlflow_run_id=best.get("mlflow_run_id", ""),
         feature_profile_uri=run["paths"]["feature_profile"],
+        prediction_profile_uri=best.get("prediction_profile_uri", ""),
+        metrics=card_metrics(best),
     )
     before = tracking.alias_version(name, tracking.CHAMPION)
     tracking.set_alias(name, tracking.CHAMPION, version)

@@ -9,12 +9,13 @@ row and label counts, mean/std/min/max per feature. numpy only (serving-safe).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 from review_sentiment.data.schema import LABEL_NAMES
 from review_sentiment.features.numeric import NUMERIC_FEATURES
+from review_sentiment.features.text_sketch import SKETCH_BUCKETS, text_sketch
 
 PROFILE_VERSION = 1
 NEUTRAL = "neutral"  # 3-star rows: no binary label
@@ -47,8 +48,57 @@ def label_distribution(labels: Sequence) -> dict:
     return {"counts": counts, "fractions": {k: (v / total if total else 0.0) for k, v in counts.items()}}
 
 
-def reference_profile(features: np.ndarray, labels: Sequence, bins: int = DEFAULT_BINS) -> dict:
-    """The profile of one split; `features` is [N, len(NUMERIC_FEATURES)] in NUMERIC_FEATURES order."""
+def value_profile(values: np.ndarray, bins: int = DEFAULT_BINS) -> dict:
+    """Bins of one quantity: {"edges", "expected", "mean", "std", "min", "max"}, finite values only."""
+    column = np.asarray(values, dtype=np.float64).ravel()
+    column = column[np.isfinite(column)]
+    if column.size == 0:
+        raise ValueError("a value profile needs at least one finite value")
+    edges = bin_edges(column, bins)
+    return {
+        "edges": edges.tolist(),
+        "expected": proportions(column, edges).tolist(),
+        "mean": float(column.mean()),
+        "std": float(column.std()),
+        "min": float(column.min()),
+        "max": float(column.max()),
+    }
+
+
+def text_sketch_profile(texts: Iterable[str], buckets: int = SKETCH_BUCKETS) -> dict:
+    """Token share per hashed bucket over `texts` (model texts), for text drift: {"buckets", "tokens",
+    "rows", "shares"}; the shares are features.text_sketch.bucket_shares of the texts' sketches."""
+    totals = np.zeros(buckets, dtype=np.float64)
+    rows = 0
+    for text in texts:
+        rows += 1
+        for bucket, n in text_sketch(text, buckets).items():
+            totals[int(bucket)] += n
+    tokens = int(totals.sum())
+    shares = totals / tokens if tokens else totals
+    return {"buckets": buckets, "tokens": tokens, "rows": rows, "shares": shares.tolist()}
+
+
+def prediction_profile(positive_probabilities: np.ndarray, labels: Sequence | None = None,
+                       bins: int = DEFAULT_BINS) -> dict:
+    """The reference of prediction drift: a model's P(positive) on its own test split, binned like a
+    feature ({"edges", "expected", ...}, quantile bins), plus the rows and predicted-positive share."""
+    values = np.asarray(positive_probabilities, dtype=np.float64).ravel()
+    profile = {"version": PROFILE_VERSION, "quantity": "positive_probability", "rows": int(values.size),
+               "bins": bins, "binning": BINNING, **value_profile(values, bins),
+               "predicted_positive_share": float(np.mean(values >= 0.5)) if values.size else 0.0}
+    if labels is not None:
+        profile["labels"] = label_distribution(labels)
+    return profile
+
+
+def reference_profile(
+    features: np.ndarray, labels: Sequence, bins: int = DEFAULT_BINS, texts: Iterable[str] | None = None
+) -> dict:
+    """The profile of one split; `features` is [N, len(NUMERIC_FEATURES)] in NUMERIC_FEATURES order.
+
+    With `texts` (the split's model texts, same rows), it also holds their token-bucket shares
+    (`text_sketch`), the reference of text drift (monitoring.text_drift)."""
     matrix = np.asarray(features, dtype=np.float64).reshape(-1, len(NUMERIC_FEATURES))
     if matrix.shape[0] == 0:
         raise ValueError("a reference profile needs at least one row")
@@ -61,14 +111,7 @@ def reference_profile(features: np.ndarray, labels: Sequence, bins: int = DEFAUL
         "labels": label_distribution(labels),
     }
     for i, name in enumerate(NUMERIC_FEATURES):
-        column = matrix[:, i]
-        edges = bin_edges(column, bins)
-        profile[name] = {
-            "edges": edges.tolist(),
-            "expected": proportions(column, edges).tolist(),
-            "mean": float(column.mean()),
-            "std": float(column.std()),
-            "min": float(column.min()),
-            "max": float(column.max()),
-        }
+        profile[name] = value_profile(matrix[:, i], bins)
+    if texts is not None:
+        profile["text_sketch"] = text_sketch_profile(texts)
     return profile

@@ -32,6 +32,7 @@ from review_sentiment.data.datasets import (
 from review_sentiment.data.schema import RATING_COLUMN, TEXT_COLUMN
 from review_sentiment.data.validation import validate
 from review_sentiment.features.numeric import NUMERIC_FEATURES
+from review_sentiment.features.profile import prediction_profile
 from review_sentiment.modeling import tracking
 from review_sentiment.modeling.baseline import vader_metrics
 from review_sentiment.modeling.kinds import build_pipeline, model_frame, single_threaded
@@ -206,7 +207,7 @@ def train_model_kind(
             kind, candidates, tuning, data, settings, progress, output_dir
         )
         served = OnnxSentimentModel(onnx_bytes)
-        labels, _ = served.predict_proba(test_texts)
+        labels, probabilities = served.predict_proba(test_texts)
         truth = splits.test["label"].to_numpy()
         latency = single_row_latency_ms(served, test_texts[: settings.latency_rows])
         vader = vader_metrics(test_texts, truth)  # the lexicon baseline on the same test rows
@@ -235,6 +236,8 @@ def train_model_kind(
             "vader_test_accuracy": vader["test_accuracy"],
             "training_wall_seconds": round(time.perf_counter() - started, 1),
             **quantization,
+            # the reference of prediction drift: the served graph's outputs on its own test split
+            "prediction_profile": prediction_profile(probabilities[:, 1], truth.tolist()),
         }
         result["model_uri"] = tracking.log_final_model(
             result, onnx_bytes, pareto, data.data_hash, data.splits.counts()

@@ -39,6 +39,7 @@ class RunRequest(BaseModel):
     model_kinds: which model kinds to train (default: the deployed configuration's list).
     trigger: why the run started: manual, schedule or drift.
     max_concurrency / trials_per_kind: per-run overrides of the deployed configuration.
+    drift_report: the drift report (JSON in the drift-reports bucket) behind a drift-triggered run.
     """
 
     # strict: a wrong type is rejected, never coerced ("3" is not 3, 2.0 is not 2, "logreg" is not a list)
@@ -49,6 +50,9 @@ class RunRequest(BaseModel):
     trigger: Literal["manual", "schedule", "drift"] = "manual"
     max_concurrency: int | None = Field(default=None, ge=1, le=16)
     trials_per_kind: int | None = Field(default=None, ge=1, le=500)
+    drift_report: str | None = Field(
+        default=None, description="s3:// URI of the drift report that started the run (trigger drift)"
+    )
 
     @field_validator("raw_prefix")
     @classmethod
@@ -57,6 +61,13 @@ class RunRequest(BaseModel):
         if _UNSAFE_KEY.search(key):
             raise ValueError(f"{value!r} holds whitespace, a control character or an empty path part (//)")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("drift_report")
+    @classmethod
+    def _s3_uri(cls, value: str | None) -> str | None:
+        if value is not None:
+            split_s3_uri(value)
+        return value
 
     @field_validator("model_kinds")
     @classmethod

@@ -71,6 +71,7 @@ def candidate_from_result(result: dict, output_uri: str, parity_bounds: dict | N
         "model_uri": result.get("model_uri", ""),  # MLflow runs:/ URI, registered on promotion
         "mlflow_run_id": result.get("mlflow_run_id", ""),
         "data_hash": result.get("data_hash", ""),
+        "prediction_profile_uri": result.get("prediction_profile_uri", ""),  # prediction drift reference
         "output_uri": base,
         # VADER on the same test rows (the training job scores it beside the model)
         "vader_test_macro_f1": result.get("vader_test_macro_f1"),

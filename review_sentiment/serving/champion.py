@@ -33,8 +33,12 @@ class Champion:
     test_macro_f1: float
     run_id: str  # pipeline run that produced it
     mlflow_run_id: str = ""
-    feature_profile_uri: str = ""  # reference profile for drift monitoring
+    feature_profile_uri: str = ""  # reference profile for drift monitoring (features, text sketch)
+    prediction_profile_uri: str = ""  # its outputs on its own test split (prediction drift reference)
     promoted_at: str = ""
+    # the model card's figures (review_sentiment.modeling.selection.RESULT_METRICS: test macro-F1 and
+    # accuracy, validation macro-F1, ONNX latency and size, parity), finite numbers only
+    metrics: dict[str, float] = field(default_factory=dict, compare=False)
     previous: dict | None = field(default=None, compare=False)
 
     def to_json(self) -> str:

@@ -15,7 +15,7 @@ from review_sentiment.data.cleaning import clean_text
 from review_sentiment.data.datasets import assign_split, load_shipped, with_labels
 from review_sentiment.data.schema import CANONICAL_COLUMNS
 from review_sentiment.features.numeric import NUMERIC_FEATURES, numeric_features
-from review_sentiment.features.profile import label_distribution
+from review_sentiment.features.profile import label_distribution, text_sketch_profile
 from review_sentiment.monitoring import drift
 
 pytestmark = pytest.mark.slow
@@ -98,13 +98,20 @@ def test_the_profile_is_the_drift_modules_reference_of_the_training_split(proces
         assert written[name]["edges"] == expected[name]["edges"]
         assert written[name]["expected"] == pytest.approx(expected[name]["expected"])
         assert sum(written[name]["expected"]) == pytest.approx(1.0)
-    assert drift.feature_psi(written, train["reviewText"].tolist()) == pytest.approx(
-        dict.fromkeys(NUMERIC_FEATURES, 0.0), abs=1e-9
-    )  # the monitor reads the job's JSON as it is
+    # the monitor reads the job's JSON as it is; features constant in the training rows are answered,
+    # not scored (None)
+    psi = drift.feature_psi(written, train["reviewText"].tolist())
+    scored = {name: value for name, value in psi.items() if value is not None}
+    assert len(scored) >= 5 and scored == pytest.approx(dict.fromkeys(scored, 0.0), abs=1e-9)
     labels = [None if pd.isna(v) else int(v) for v in train["label"]]
     assert written["labels"] == label_distribution(labels)
     assert written["labels"]["counts"]["neutral"] == profile["counts"]["train"]["neutral"]
     assert written["rows"] == len(train)
+    # the reference of text drift: the training texts' token-bucket shares
+    sketch = text_sketch_profile(train["reviewText"].tolist())
+    assert written["text_sketch"]["tokens"] == sketch["tokens"] and sketch["rows"] == len(train)
+    assert written["text_sketch"]["shares"] == pytest.approx(sketch["shares"])
+    assert sum(written["text_sketch"]["shares"]) == pytest.approx(1.0)
 
 
 def test_splits_are_deterministic_and_follow_the_seed(spark, processed, valid_dir, tmp_path):

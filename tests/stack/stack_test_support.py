@@ -17,6 +17,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = REPO_ROOT / "functions"
 CHAMPION_PARAMETER = "/review-sentiment/test/champion"
 CONFIG_PARAMETER = "/review-sentiment/test/pipeline-config"
+TRAINING = {"model_kinds": ["logreg"], "trials_per_kind": 1}  # local cloud runs: one kind, one trial
 
 
 @dataclass
@@ -62,3 +63,12 @@ class TinyModel:
 
 def put_json(bucket: str, key: str, value: dict) -> None:
     aws.client("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(value).encode())
+
+
+def run_pipeline(stack, request: dict):
+    """Starts one training pipeline execution and follows it to its end (execution.ExecutionResult)."""
+    from review_sentiment.progress import Progress
+    from stack import execution
+
+    arn = execution.start_execution(stack["TrainingPipelineStateMachineArn"], request)
+    return execution.follow(arn, Progress(), poll_s=2.0, timeout_s=1500)

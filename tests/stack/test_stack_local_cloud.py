@@ -1,8 +1,9 @@
 """End to end on the embedded local cloud: deploy template.yaml, run the training pipeline, call the API.
 
-One stack for the module, deployed from nothing into the test session's own local cloud; the tests
-run in order and each leaves the champion that the next one expects. Small on purpose: one model
-kind, one Optuna trial.
+One stack for the session (the `stack` fixture of conftest.py), deployed from nothing into the test
+session's own local cloud; the tests run in order and each leaves the champion that the next one
+expects (test_stack_local_cloud_api.py tests the API against it, test_stack_local_cloud_drift.py
+monitors its traffic). Small on purpose: one model kind, one Optuna trial.
 """
 
 from __future__ import annotations
@@ -12,38 +13,16 @@ import urllib.error
 import urllib.request
 
 import pytest
+from stack_test_support import TRAINING, run_pipeline
 
 from review_sentiment import aws
 from review_sentiment.config import Settings
 from review_sentiment.data.datasets import assign_split, load_shipped, write_jsonl
 from review_sentiment.progress import Progress
-from stack import deployment, execution
-from stack.settings import SHIPPED_REVIEWS, StackSettings
+from stack import execution
+from stack.settings import SHIPPED_REVIEWS
 
 pytestmark = [pytest.mark.slow, pytest.mark.localcloud]
-
-TRAINING = {"model_kinds": ["logreg"], "trials_per_kind": 1}
-
-
-@pytest.fixture(scope="module")
-def stack(local_cloud, tmp_path_factory):
-    state = tmp_path_factory.mktemp("stack")
-    settings = StackSettings(stack_name="review-sentiment-e2e", state_dir=state, resource_prefix="rs-e2e")
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in local_cloud.client_env().items():
-            patch.setenv(name, value)
-        aws.client.cache_clear()
-        # these tests check behaviour, not speed: no latency budget on a busy machine
-        yield deployment.deploy_stack(
-            local_cloud,
-            settings,
-            Progress(),
-            build_dir=state / "build",
-            # a 1-trial logistic regression fails some behavioural minimum-functionality cases: the gate
-            # is tested on its own (test_pipeline_handlers); here the pipeline's plumbing is
-            extra_parameters={"LatencyBudgetMs": "1000", "MinMftPassRate": "0"},
-        )
-    aws.client.cache_clear()
 
 
 @pytest.fixture(scope="module")
@@ -52,15 +31,10 @@ def served(stack) -> dict:
     return {}
 
 
-def run_pipeline(stack, request: dict) -> execution.ExecutionResult:
-    arn = execution.start_execution(stack["TrainingPipelineStateMachineArn"], request)
-    return execution.follow(arn, Progress(), poll_s=2.0, timeout_s=1500)
-
-
 def predict(stack, text: str = "A wonderful book, I loved every page.") -> tuple[int, dict]:
     request = urllib.request.Request(
         f"{stack.api_base_url}/predict",
-        data=json.dumps({"text": text}).encode(),
+        data=json.dumps({"reviewText": text}).encode(),
         headers={"Content-Type": "application/json"},
         method="POST",
     )
@@ -74,7 +48,7 @@ def predict(stack, text: str = "A wonderful book, I loved every page.") -> tuple
 def test_before_any_run_the_api_answers_503(stack):
     status, body = predict(stack)
     assert status == 503
-    assert "no champion" in body["message"]
+    assert "no champion" in body["detail"]
 
 
 # Execution inputs as sent to StartExecution (JSON text): not an object, or an object that breaks the
@@ -119,7 +93,7 @@ def test_the_main_job_promotes_a_model_that_the_api_serves(stack, served):
     version = result.output["promotion"]["version"]
     status, body = predict(stack)
     assert status == 200
-    assert body["model_version"] == version and body["model_kind"] == "logreg"
+    assert body["model"]["version"] == version and body["model"]["kind"] == "logreg"
     assert body["label"] == "positive"
     assert [s.name for s in result.states][:4] == [
         "WrapInput", "PrepareRun", "ValidateReviews", "PreprocessReviews"
@@ -144,7 +118,7 @@ def test_a_worse_challenger_keeps_the_champion_and_says_why(stack, served, tmp_p
     assert "does not beat champion" in result.output["summary"]
     assert "KeepChampion" in [s.name for s in result.states]
     assert int(result.output["challenger"]["registered_version"]) > int(served["version"])
-    assert predict(stack)[1]["model_version"] == served["version"]
+    assert predict(stack)[1]["model"]["version"] == served["version"]
 
 
 def test_a_prefix_without_data_fails_clearly_and_the_champion_keeps_serving(stack, served):
@@ -153,7 +127,7 @@ def test_a_prefix_without_data_fails_clearly_and_the_champion_keeps_serving(stac
     assert result.status == "FAILED"
     assert result.error == "NoInputData"
     assert f"no review files under {empty}" in result.cause
-    assert predict(stack)[1]["model_version"] == served["version"]
+    assert predict(stack)[1]["model"]["version"] == served["version"]
 
 
 def test_a_batch_rejected_by_validation_fails_clearly_and_the_champion_keeps_serving(stack, served, tmp_path):
@@ -168,4 +142,4 @@ def test_a_batch_rejected_by_validation_fails_clearly_and_the_champion_keeps_ser
     assert result.error == "GlueJobFailed"
     assert "batch rejected: 200 of 400 rows" in result.cause
     assert "rating_out_of_range" in result.cause
-    assert predict(stack)[1]["model_version"] == served["version"]
+    assert predict(stack)[1]["model"]["version"] == served["version"]

@@ -60,7 +60,8 @@ def test_one_kind_trains_from_s3_and_publishes_model_metrics_and_parity(s3, tmp_
     assert code == 0
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket="models", Prefix="runs/r1/logreg/")["Contents"]}
     assert keys == {f"runs/r1/logreg/{name}" for name in
-                    ("result.json", "model.onnx", "metrics.json", "parity_report.json")}
+                    ("result.json", "model.onnx", "metrics.json", "parity_report.json",
+                     "prediction_profile.json")}
     read = lambda name: s3.get_object(Bucket="models", Key=f"runs/r1/logreg/{name}")["Body"].read()  # noqa: E731
     result = json.loads(read("result.json"))
     test_rows = pd.read_parquet(local / "split=test")
@@ -77,6 +78,11 @@ def test_one_kind_trains_from_s3_and_publishes_model_metrics_and_parity(s3, tmp_
     model = OnnxSentimentModel(read("model.onnx"))
     labels, probabilities = model.predict_proba(["I loved this book", "Awful, boring, a waste of money"])
     assert labels.shape == (2,) and probabilities.shape == (2, 2)
+    # the reference of prediction drift: the served graph's P(positive) on its own test rows, binned
+    outputs = json.loads(read("prediction_profile.json"))
+    assert result["prediction_profile_uri"] == "s3://models/runs/r1/logreg/prediction_profile.json"
+    assert outputs["rows"] == result["test_rows"] and sum(outputs["expected"]) == pytest.approx(1.0)
+    assert 0.0 <= outputs["min"] <= outputs["max"] <= 1.0
 
 
 def test_missing_processed_data_exits_non_zero_with_one_line(tmp_path, capsys):

@@ -1,0 +1,250 @@
+"""Benchmark: drift scoring time and the drift monitor's honesty on the shipped data (not a test).
+
+1. Time: PSI of the 8 numeric features and of the prediction on 10k, 100k and 1M captured rows (the
+   columns already parsed), with the growth ratio per 10x (target: 1M rows under 1 s, linear); the
+   text score's aggregation and the JSON parsing of capture lines are timed beside it.
+2. False alarms: the reference is built as the pipeline builds it (training split profile, a logreg
+   champion and its outputs on its test split); windows of held-out reviews (labelled test split, and
+   the validation split that no reference saw) are drawn with replacement and decided with the default
+   configuration. Target: at most 1 window in 20 flagged (warn or act) at the production window size.
+3. Detection delay: a stream of windows, in-distribution until an onset in the middle of a window,
+   then a share of drifted traffic (stack.traffic.drifted); the delay is the number of windows from
+   the first one holding drifted traffic to the first that acts (consecutive_windows 1).
+
+    .venv/bin/python benchmarks/bench_drift.py [--windows 200] [--window-rows 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # stack/ (the traffic generator)
+
+from review_sentiment.data.cleaning import clean_text
+from review_sentiment.data.datasets import assign_split, load_shipped, with_labels
+from review_sentiment.features.numeric import NUMERIC_FEATURES, numeric_features
+from review_sentiment.features.profile import prediction_profile, reference_profile
+from review_sentiment.features.text_sketch import text_sketch
+from review_sentiment.modeling.kinds import build_pipeline, model_frame
+from review_sentiment.modeling.onnx_export import to_onnx
+from review_sentiment.monitoring.capture import CapturedWindow, Window, capture_record, read_lines
+from review_sentiment.monitoring.config import DriftConfig
+from review_sentiment.monitoring.drift import BinnedReference, feature_scores, score
+from review_sentiment.monitoring.report import evaluate
+from review_sentiment.monitoring.text_drift import reference_shares, window_bucket_counts
+from review_sentiment.serving.onnx_model import OnnxSentimentModel
+from stack.traffic import drifted
+
+SEED = 42
+WINDOW = Window(datetime(2026, 11, 29, 8, 0, tzinfo=UTC), datetime(2026, 11, 29, 9, 0, tzinfo=UTC))
+
+
+class Pool:
+    """Precomputed model inputs and outputs of a set of reviews, to assemble windows from quickly."""
+
+    def __init__(self, texts: list[str], model: OnnxSentimentModel):
+        self.texts = [clean_text(t) for t in texts]
+        self.features = numeric_features(self.texts).astype(np.float64)
+        self.sketches = [text_sketch(t) for t in self.texts]
+        self.positive = model.predict_proba(self.texts)[1][:, 1].astype(np.float64)
+
+    def window(self, picks: np.ndarray) -> CapturedWindow:
+        return CapturedWindow.of(
+            WINDOW, self.features[picks], self.positive[picks], [self.sketches[i] for i in picks]
+        )
+
+
+def references():
+    frame = with_labels(load_shipped())
+    frame = frame.assign(reviewText=[clean_text(t) for t in frame["reviewText"]])
+    frame = frame.assign(split=assign_split(frame, SEED).to_numpy())
+    train = frame[frame["split"] == "train"]
+    labels = [None if pd.isna(v) else int(v) for v in train["label"]]  # NA: 3 stars
+    profile = reference_profile(
+        numeric_features(train["reviewText"].tolist()), labels, texts=train["reviewText"].tolist()
+    )
+    profile = json.loads(json.dumps(profile, default=lambda v: None))  # as stored
+    labelled = frame[frame["label"].notna()]
+    fit = labelled[labelled["split"] == "train"]
+    texts = fit["reviewText"].tolist()
+    pipeline = build_pipeline("logreg", {"max_features": 2000, "svd_components": 50, "C": 3.0}, texts, SEED)
+    pipeline.fit(model_frame(texts), fit["label"].astype(int).to_numpy())
+    model = OnnxSentimentModel(to_onnx(pipeline, {"model_kind": "logreg"}))
+    test = labelled[labelled["split"] == "test"]
+    predictions = prediction_profile(model.predict_proba(test["reviewText"].tolist())[1][:, 1])
+    pools = {
+        split: Pool(labelled[labelled["split"] == split]["reviewText"].tolist(), model)
+        for split in ("validation", "test")
+    }
+    return profile, predictions, model, pools
+
+
+def time_psi(profile: dict, predictions: dict, pool: Pool, rows: int, rng, repeats: int = 3) -> dict:
+    """Best of `repeats` (a shared machine deschedules us now and then): the monitor's own calls."""
+    picks = rng.integers(0, len(pool.texts), size=rows)
+    window = pool.window(picks)
+    pred_ref = BinnedReference.from_profile(predictions)
+    psi_s, text_s = [], []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        feature_scores(profile, window.features)
+        score("prediction", pred_ref, window.positive_probability)
+        psi_s.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        window_bucket_counts(window.sketches)
+        text_s.append(time.perf_counter() - started)
+    return {"rows": rows, "psi_s": min(psi_s), "text_s": min(text_s)}
+
+
+def time_parsing(pool: Pool, rows: int) -> float:
+    lines = [
+        json.dumps(
+            capture_record(
+                dict(zip(NUMERIC_FEATURES, map(float, pool.features[i]), strict=True)),
+                pool.sketches[i],
+                {"negative": 1 - float(pool.positive[i]), "positive": float(pool.positive[i])},
+                datetime(2026, 11, 29, 8, 30, tzinfo=UTC),
+                {"name": "review-sentiment", "version": "1", "kind": "logreg"},
+            )
+        )
+        for i in range(min(rows, len(pool.texts)))
+    ]
+    lines = (lines * (rows // len(lines) + 1))[:rows]
+    started = time.perf_counter()
+    read_lines(lines, WINDOW)
+    return time.perf_counter() - started
+
+
+def false_alarms(profile, predictions, shares, pool: Pool, size: int, windows: int, config, rng) -> dict:
+    decisions, worst = [], []
+    for _ in range(windows):
+        report = evaluate(
+            pool.window(rng.integers(0, len(pool.texts), size=size)), profile, predictions, shares, config
+        )
+        decisions.append(report["decision"])
+        scores = {f"feature:{k}": v["psi"] for k, v in report["features"].items()}
+        scores["prediction"] = report["prediction"]["psi"]
+        scores["text(JS)"] = report["text"]["score"]
+        worst.append(scores)
+    flagged = sum(d in ("warn", "act") for d in decisions)
+    keys = worst[0].keys()
+    p95 = {k: float(np.percentile([w[k] for w in worst if w[k] is not None] or [np.nan], 95)) for k in keys}
+    return {"flagged": flagged, "act": decisions.count("act"), "windows": windows, "p95": p95}
+
+
+def detection_delay(
+    profile,
+    predictions,
+    shares,
+    held: Pool,
+    drift_pool: Pool,
+    size: int,
+    share: float,
+    config,
+    rng,
+    before: int = 3,
+    after: int = 10,
+) -> int | None:
+    """Windows from the first holding drifted traffic (onset mid-window) to the first that acts."""
+    for w in range(before + after):
+        drifted_rows = 0 if w < before else (size // 2 if w == before else size)
+        n_drift = round(drifted_rows * share)
+        held_picks = rng.integers(0, len(held.texts), size=size - n_drift)
+        drift_picks = rng.integers(0, len(drift_pool.texts), size=n_drift)
+        window = CapturedWindow.of(
+            WINDOW,
+            np.vstack([held.features[held_picks], drift_pool.features[drift_picks]]),
+            np.concatenate([held.positive[held_picks], drift_pool.positive[drift_picks]]),
+            [held.sketches[i] for i in held_picks] + [drift_pool.sketches[i] for i in drift_picks],
+        )
+        decision = evaluate(window, profile, predictions, shares, config)["decision"]
+        if decision == "act":
+            return None if w < before else w - before  # None: a false alarm before the onset
+    return -1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--windows", type=int, default=200, help="replayed windows per size and split")
+    parser.add_argument("--window-rows", type=int, default=500, help="the production window size")
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    config = DriftConfig()
+    t0 = time.perf_counter()
+    profile, predictions, model, pools = references()
+    shares = reference_shares(profile)
+    print(
+        f"references built in {time.perf_counter() - t0:.1f} s: training split {profile['rows']} rows; "
+        f"champion outputs on {predictions['rows']} test rows; held-out pools "
+        + ", ".join(f"{k} {len(v.texts)}" for k, v in pools.items())
+    )
+
+    print("\n1. scoring time (one thread, best of 3; columns already parsed)")
+    print(f"  {'rows':>9}  {'PSI 8 features + prediction':>28}  {'text bucket sums':>16}  {'JSON parse':>10}")
+    timings = [time_psi(profile, predictions, pools["test"], n, rng) for n in (10_000, 100_000, 1_000_000)]
+    parse = {n: time_parsing(pools["test"], n) for n in (10_000, 100_000)}
+    for t in timings:
+        parsed = f"{parse[t['rows']]:.2f} s" if t["rows"] in parse else "-"
+        print(f"  {t['rows']:>9,}  {t['psi_s'] * 1000:>25.1f} ms  {t['text_s']:>14.2f} s  {parsed:>10}")
+    for a, b in itertools.pairwise(timings):
+        print(
+            f"  growth {a['rows']:,} -> {b['rows']:,} rows (10x): PSI x{b['psi_s'] / a['psi_s']:.1f}, "
+            f"text x{b['text_s'] / a['text_s']:.1f}"
+        )
+    one_m = timings[-1]["psi_s"]
+    print(f"  1M rows PSI {one_m:.3f} s: target < 1 s {'met' if one_m < 1 else 'NOT met'}")
+
+    print(
+        f"\n2. false alarms: {args.windows} windows of held-out reviews per size (default thresholds, "
+        f"min window {config.min_window_rows} rows)"
+    )
+    for split, pool in pools.items():
+        for size in sorted({100, 300, args.window_rows, 1000}):
+            cfg = config.model_copy(update={"min_window_rows": min(size, config.min_window_rows)})
+            fa = false_alarms(profile, predictions, shares, pool, size, args.windows, cfg, rng)
+            worst = max(fa["p95"], key=lambda k: fa["p95"][k] if fa["p95"][k] == fa["p95"][k] else -1)
+            print(
+                f"  {split:<10} {size:>5} rows: flagged {fa['flagged']:>3}/{fa['windows']} "
+                f"({fa['flagged'] / fa['windows']:.1%}), act {fa['act']}; highest p95 {worst} "
+                f"{fa['p95'][worst]:.3f}, text p95 {fa['p95']['text(JS)']:.3f}, "
+                f"prediction p95 {fa['p95']['prediction']:.3f}"
+            )
+
+    print(
+        f"\n3. detection delay in windows of {args.window_rows} rows (onset mid-window; 0 = the onset window)"
+    )
+    drift_pool = Pool(drifted(2000).texts, model)
+    for share in (0.1, 0.25, 0.5, 1.0):
+        delays = [
+            detection_delay(
+                profile,
+                predictions,
+                shares,
+                pools["validation"],
+                drift_pool,
+                args.window_rows,
+                share,
+                config,
+                rng,
+            )
+            for _ in range(20)
+        ]
+        found = [d for d in delays if d is not None and d >= 0]
+        print(
+            f"  drifted share {share:>4.0%}: delay median {np.median(found) if found else float('nan'):.0f}, "
+            f"max {max(found) if found else '-'}; missed in 10 windows {delays.count(-1)}/20, "
+            f"false alarm before onset {delays.count(None)}/20"
+        )
+
+
+if __name__ == "__main__":
+    main()

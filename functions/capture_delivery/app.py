@@ -1,0 +1,54 @@
+"""CaptureDelivery: the Firehose transformation that turns the inference function's log into capture lines.
+
+The inference function writes one data-capture JSON line per answered review to its log; a CloudWatch
+Logs subscription filter sends the log to the capture delivery stream, and Firehose calls this function
+with each record (a gzipped CloudWatch Logs message, base64-encoded). It keeps the capture lines and
+drops the rest (START/END/REPORT, application logs, control messages); Firehose writes what is kept to
+`datacapture/YYYY/MM/DD/HH/` of the capture bucket (review_sentiment.serving.capture has the layout).
+Record results follow the Firehose data transformation contract: Ok, Dropped or ProcessingFailed.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from review_sentiment.serving.capture import capture_lines_from_log_events
+
+logger = Logger()
+metrics = Metrics()
+
+
+def transform(record: dict) -> tuple[dict, int, int]:
+    """(Firehose result record, capture lines kept, other lines skipped) for one delivery record."""
+    record_id = record.get("recordId", "")  # always set by Firehose; LocalStack's leaves it out
+    try:
+        message = json.loads(gzip.decompress(base64.b64decode(record["data"])))
+    except (OSError, EOFError, ValueError) as error:
+        logger.warning("not a CloudWatch Logs message", record_id=record_id, error=str(error))
+        return {"recordId": record_id, "result": "ProcessingFailed", "data": record["data"]}, 0, 0
+    if message.get("messageType") != "DATA_MESSAGE":
+        return {"recordId": record_id, "result": "Dropped", "data": ""}, 0, 0
+    text, skipped = capture_lines_from_log_events(message.get("logEvents", []))
+    if not text:
+        return {"recordId": record_id, "result": "Dropped", "data": ""}, 0, skipped
+    data = base64.b64encode(text.encode("utf-8")).decode("ascii")
+    return {"recordId": record_id, "result": "Ok", "data": data}, text.count("\n"), skipped
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    records, kept, skipped = [], 0, 0
+    for record in event.get("records", []):
+        result, n_kept, n_skipped = transform(record)
+        records.append(result)
+        kept, skipped = kept + n_kept, skipped + n_skipped
+    metrics.add_metric(name="CaptureRecordsDelivered", unit=MetricUnit.Count, value=kept)
+    logger.debug("capture delivery", records=len(records), kept=kept, skipped_lines=skipped)
+    return {"records": records}

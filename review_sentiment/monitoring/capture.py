@@ -1,0 +1,269 @@
+"""Reading captured inference traffic: tumbling windows and the data-capture JSON lines in S3.
+
+Layout (written by the inference API, documented in README "Data capture"): objects under
+`datacapture/YYYY/MM/DD/HH/` (UTC hour of delivery), each holding newline-terminated JSON lines, one
+per served review:
+
+    {"eventVersion": "0",
+     "eventMetadata": {"eventId", "requestId", "inferenceTime": "2026-11-29T08:00:00.123Z"},
+     "model": {"name", "version", "kind"},
+     "captureData": {"endpointInput": {"data": {"features": {<NUMERIC_FEATURES>: float},
+                                                "textSketch": {"<bucket>": count}, ...}},
+                     "endpointOutput": {"data": {"label", "probabilities": {"negative", "positive"}}}}}
+
+A window is [start, end) in UTC, `window_minutes` long, aligned to multiples of its length since the
+epoch; a tick evaluates the last window that ended at least `delay_minutes` before it. A record
+belongs to the window of its `inferenceTime`. Lines that are not JSON, lack a field, or carry a
+time outside the window's hours are skipped and counted, never fatal. An object delivered before
+the window started cannot hold its records (delivery follows inference), so it is not read.
+Stdlib + numpy only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from review_sentiment.features.numeric import NUMERIC_FEATURES
+
+CAPTURE_PREFIX = "datacapture/"
+POSITIVE = "positive"
+READ_THREADS = 16
+
+
+@dataclass(frozen=True)
+class Window:
+    """One tumbling window [start, end) in UTC."""
+
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def before(cls, tick: datetime, minutes: int, delay_minutes: int = 0) -> Window:
+        """The last complete window that ended at least `delay_minutes` before `tick`."""
+        tick = tick.astimezone(UTC) - timedelta(minutes=delay_minutes)
+        length = minutes * 60
+        end_s = math.floor(tick.timestamp() / length) * length
+        end = datetime.fromtimestamp(end_s, UTC)
+        return cls(end - timedelta(minutes=minutes), end)
+
+    @property
+    def id(self) -> str:
+        """Sortable, S3- and execution-name-safe: 20261129T0800Z-60m."""
+        return f"{self.start:%Y%m%dT%H%MZ}-{int((self.end - self.start).total_seconds() // 60)}m"
+
+    def previous(self, n: int = 1) -> Window:
+        length = self.end - self.start
+        return Window(self.start - n * length, self.end - n * length)
+
+    def hour_prefixes(self, until: datetime, prefix: str = CAPTURE_PREFIX) -> list[str]:
+        """Capture key prefixes of every delivery hour from the window's start to `until`."""
+        hour = self.start.replace(minute=0, second=0, microsecond=0)
+        prefixes = []
+        while hour <= max(until, self.start):
+            prefixes.append(f"{prefix}{hour:%Y/%m/%d/%H}/")
+            hour += timedelta(hours=1)
+        return prefixes
+
+    def contains(self, moment: datetime) -> bool:
+        return self.start <= moment < self.end
+
+
+@dataclass
+class CapturedWindow:
+    """The records of one window, as columns; counts of what was skipped and why."""
+
+    window: Window
+    features: np.ndarray  # float64 [N, len(NUMERIC_FEATURES)], NaN where a value was missing or not a number
+    positive_probability: np.ndarray  # float64 [N], NaN where missing
+    sketches: list[dict]  # [N] textSketch objects ({} where missing)
+    labels: Counter  # predicted label -> count
+    model_versions: Counter  # served model version -> count
+    objects_read: int = 0
+    lines_read: int = 0
+    skipped: Counter = field(default_factory=Counter)  # reason -> lines
+    outside_window: int = 0  # valid lines of other windows (in the same objects)
+
+    @property
+    def rows(self) -> int:
+        return int(self.features.shape[0])
+
+    @classmethod
+    def of(
+        cls, window: Window, features: np.ndarray, positive_probability: np.ndarray, sketches: list[dict]
+    ) -> CapturedWindow:
+        """A window from columns already in memory (benchmarks, replays)."""
+        features = np.asarray(features, dtype=np.float64).reshape(-1, len(NUMERIC_FEATURES))
+        return cls(
+            window,
+            features,
+            np.asarray(positive_probability, dtype=np.float64),
+            list(sketches),
+            Counter(),
+            Counter(),
+        )
+
+
+def capture_record(
+    features: dict[str, float],
+    sketch: dict[str, int],
+    probabilities: dict[str, float],
+    inference_time: datetime,
+    model: dict[str, str],
+    event_id: str = "",
+    request_id: str = "",
+) -> dict:
+    """One record in the capture layout above (as the inference API writes it; for tests, benchmarks)."""
+    label = max(probabilities, key=probabilities.get) if probabilities else ""
+    return {
+        "eventVersion": "0",
+        "eventMetadata": {
+            "eventId": event_id,
+            "requestId": request_id,
+            "inferenceTime": inference_time.astimezone(UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+        },
+        "model": model,
+        "captureData": {
+            "endpointInput": {
+                "observedContentType": "application/json",
+                "mode": "INPUT",
+                "encoding": "JSON",
+                "data": {"features": features, "textSketch": sketch},
+            },
+            "endpointOutput": {
+                "observedContentType": "application/json",
+                "mode": "OUTPUT",
+                "encoding": "JSON",
+                "data": {"label": label, "probabilities": probabilities},
+            },
+        },
+    }
+
+
+def parse_time(value: object) -> datetime:
+    """ISO-8601 UTC time as written by the capture ("...Z" or an offset)."""
+    if not isinstance(value, str):
+        raise ValueError("inferenceTime is not a string")
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _number(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return math.nan
+    return float(value)
+
+
+def parse_record(line: str | bytes) -> tuple[datetime, list[float], float, dict, str, str]:
+    """(inference time, features, P(positive), textSketch, label, model version) of one capture line.
+
+    Raises ValueError (or KeyError/TypeError) with the reason when the line is not a capture record.
+    A feature value that is missing or not a number becomes NaN (counted as non-finite by the PSI).
+    """
+    record = json.loads(line)
+    if not isinstance(record, dict):
+        raise ValueError("not a JSON object")
+    moment = parse_time(record["eventMetadata"]["inferenceTime"])
+    data_in = record["captureData"]["endpointInput"]["data"]
+    data_out = record["captureData"]["endpointOutput"]["data"]
+    features = data_in["features"]
+    if not isinstance(features, dict):
+        raise ValueError("features is not an object")
+    row = [_number(features.get(name)) for name in NUMERIC_FEATURES]
+    probabilities = data_out.get("probabilities") or {}
+    sketch = data_in.get("textSketch") or {}
+    if not isinstance(sketch, dict):
+        sketch = {}
+    model = record.get("model") or {}
+    return (
+        moment,
+        row,
+        _number(probabilities.get(POSITIVE)),
+        sketch,
+        str(data_out.get("label", "")),
+        str(model.get("version", "")),
+    )
+
+
+def read_lines(lines: Iterable[str | bytes], window: Window) -> CapturedWindow:
+    """The window's records among `lines` (skipping blank, unparseable and other-window lines)."""
+    rows, probs, sketches = [], [], []
+    labels, versions, skipped = Counter(), Counter(), Counter()
+    outside = read = 0
+    for line in lines:
+        if not line.strip():
+            continue
+        read += 1
+        try:
+            moment, row, prob, sketch, label, version = parse_record(line)
+        except json.JSONDecodeError:
+            skipped["not_json"] += 1
+            continue
+        except (KeyError, TypeError, AttributeError):
+            skipped["missing_field"] += 1
+            continue
+        except ValueError:
+            skipped["bad_value"] += 1
+            continue
+        if not window.contains(moment):
+            outside += 1
+            continue
+        rows.append(row)
+        probs.append(prob)
+        sketches.append(sketch)
+        labels[label] += 1
+        versions[version] += 1
+    features = np.asarray(rows, dtype=np.float64).reshape(-1, len(NUMERIC_FEATURES))
+    return CapturedWindow(
+        window,
+        features,
+        np.asarray(probs, dtype=np.float64),
+        sketches,
+        labels,
+        versions,
+        lines_read=read,
+        skipped=skipped,
+        outside_window=outside,
+    )
+
+
+def window_keys(s3, bucket: str, window: Window, now: datetime) -> list[str]:
+    """Keys of capture objects that can hold the window's records (delivered at or after its start)."""
+    keys = []
+    paginator = s3.get_paginator("list_objects_v2")
+    for prefix in window.hour_prefixes(now):
+        for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+            for obj in page.get("Contents", []):
+                # LastModified has second precision: allow one second of rounding
+                if obj["LastModified"] >= window.start - timedelta(seconds=1) and obj.get("Size", 1) > 0:
+                    keys.append(obj["Key"])
+    return sorted(keys)
+
+
+def _object_lines(s3, bucket: str, key: str) -> list[bytes]:
+    return s3.get_object(Bucket=bucket, Key=key)["Body"].read().splitlines()
+
+
+def read_window(
+    s3, bucket: str, window: Window, now: datetime | None = None, threads: int = READ_THREADS
+) -> CapturedWindow:
+    """Every captured record of `window` in `bucket` (`s3`: a boto3 S3 client, thread-safe)."""
+    keys = window_keys(s3, bucket, window, now or datetime.now(UTC))
+
+    def lines() -> Iterator[bytes]:
+        with ThreadPoolExecutor(max_workers=max(1, min(threads, len(keys)))) as pool:
+            for object_lines in pool.map(lambda key: _object_lines(s3, bucket, key), keys):
+                yield from object_lines
+
+    captured = read_lines(lines(), window)
+    captured.objects_read = len(keys)
+    return captured

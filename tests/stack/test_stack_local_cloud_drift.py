@@ -1,0 +1,161 @@
+"""The drift monitor on the embedded local cloud, fired by its own EventBridge schedule (never called here).
+
+Against the champion the earlier stack tests promoted: too little traffic is "not enough data",
+held-out traffic is no drift, drifted traffic starts exactly one training run (trigger drift, the
+report's location in its input) and a later tick during that run starts nothing. The local stage's
+defaults apply: 2-minute windows, a tick every minute, at least 500 reviews per window.
+
+Traffic is real API traffic (`stack.traffic.send`: POST /batch_predict through API Gateway); the API's
+data capture (inference log -> subscription filter -> Firehose -> datacapture/YYYY/MM/DD/HH/ of the
+capture bucket) is what the monitor reads.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from review_sentiment import aws
+from review_sentiment.monitoring.capture import Window
+from review_sentiment.monitoring.monitor import report_key
+from review_sentiment.pipeline.run import RunRequest
+from review_sentiment.progress import Progress
+from stack import execution
+from stack.traffic import drifted, in_distribution, send
+
+pytestmark = [pytest.mark.slow, pytest.mark.localcloud]
+
+WINDOW_MINUTES = 2  # the local stage's default
+TICK_WAIT_S = WINDOW_MINUTES * 60 + 150  # a window's end, then a tick (each minute) and its run time
+
+
+class Monitor:
+    def __init__(self, stack, champion):
+        self.stack, self.champion = stack, champion
+        self.s3, self.sfn = aws.client("s3"), aws.client("stepfunctions")
+
+    def fresh_window(self, room_s: float = 75.0) -> Window:
+        """The window traffic sent now lands in, with at least `room_s` left to send it."""
+        now = datetime.now(UTC)
+        window = Window.before(now + timedelta(minutes=WINDOW_MINUTES), WINDOW_MINUTES)
+        if (window.end - now).total_seconds() < room_s:
+            time.sleep((window.end - now).total_seconds() + 1)
+            return self.fresh_window(room_s)
+        return window
+
+    def send(self, texts: list[str]) -> None:
+        """Through the API: every review answered (the capture then carries them to the bucket)."""
+        result = send(self.stack.api_base_url, texts)
+        assert result["answered"] == len(texts), result
+
+    def report(self, window: Window, until=lambda report: True, timeout_s: float = TICK_WAIT_S) -> dict:
+        """The window's report once the schedule has written one that satisfies `until`."""
+        deadline = time.monotonic() + timeout_s + max(0.0, (window.end - datetime.now(UTC)).total_seconds())
+        bucket, key = self.stack["DriftReportsBucketName"], report_key(window)
+        while time.monotonic() < deadline:
+            try:
+                report = json.loads(self.s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+                if until(report):
+                    return report
+            except self.s3.exceptions.NoSuchKey:
+                pass
+            time.sleep(5)
+        pytest.fail(f"no report for window {window.id} in {timeout_s:.0f} s after it ended", pytrace=False)
+
+    def drift_executions(self) -> list[dict]:
+        arn = self.stack["TrainingPipelineStateMachineArn"]
+        return [
+            e
+            for e in self.sfn.list_executions(stateMachineArn=arn, maxResults=100)["executions"]
+            if e["name"].startswith("drift-")
+        ]
+
+
+@pytest.fixture(scope="module")
+def monitor(stack, champion):
+    """The monitor with the local stage's default minimum window (the session's stack deploys it with a
+    minimum no traffic reaches, so that no other test's traffic can start a run). Its schedule is left
+    running: LocalStack 2026.3's EnableRule does not resume a schedule that was deployed disabled."""
+    ssm = aws.client("ssm")
+    name = stack["DriftConfigParameterName"]
+    deployed = ssm.get_parameter(Name=name)["Parameter"]["Value"]
+    ssm.put_parameter(
+        Name=name,
+        Overwrite=True,
+        Type="String",
+        Value=json.dumps({**json.loads(deployed), "min_window_rows": 500}),
+    )
+    try:
+        yield Monitor(stack, champion)
+    finally:
+        ssm.put_parameter(Name=name, Overwrite=True, Type="String", Value=deployed)
+
+
+def test_too_little_traffic_is_not_enough_data_and_starts_nothing(monitor):
+    window = monitor.fresh_window()
+    monitor.send(in_distribution(40, rng_seed=5).texts)
+    report = monitor.report(window, until=lambda r: r["rows"] >= 40)
+    assert report["decision"] == "insufficient_data" and report["rows"] == 40
+    assert report["reasons"][0].startswith("not enough data: 40 records in the window, the minimum is 500")
+    assert report["max_psi"] is None and not report["retraining"]["started"]
+    assert monitor.drift_executions() == []
+
+
+def test_held_out_traffic_is_no_drift_and_starts_nothing(monitor):
+    window = monitor.fresh_window()
+    monitor.send(in_distribution(600, rng_seed=6).texts)
+    report = monitor.report(window, until=lambda r: r["rows"] == 600)
+    assert report["decision"] == "none", report["reasons"]
+    assert report["champion"]["version"] == monitor.champion.version
+    assert report["prediction"]["status"] == "scored" and report["text"]["status"] == "scored"
+    assert report["retraining"]["reason"] == "not_drifted" and monitor.drift_executions() == []
+
+
+def test_drift_starts_exactly_one_run_and_a_tick_during_it_starts_nothing(monitor, stack):
+    window = monitor.fresh_window()
+    monitor.send(drifted(600, rng_seed=7).texts)
+    report = monitor.report(window, until=lambda r: "retraining_started" in r or r["decision"] == "act")
+    assert report["decision"] == "act", report["reasons"]
+    assert report["retraining_started"]["started"], report["retraining"]
+    runs = monitor.drift_executions()
+    assert [r["name"] for r in runs] == [f"drift-v{monitor.champion.version}-{window.id}"]
+    described = monitor.sfn.describe_execution(executionArn=runs[0]["executionArn"])
+    request = RunRequest.parse(json.loads(described["input"]))
+    assert request.trigger == "drift"
+    assert request.drift_report == f"s3://{stack['DriftReportsBucketName']}/{report_key(window)}"
+    csv_key = report_key(window, "csv")
+    table = monitor.s3.get_object(Bucket=stack["DriftReportsBucketName"], Key=csv_key)["Body"].read().decode()
+    assert table.startswith("window,quantity,measure,status,value") and "feature:text_len" in table
+
+    # keep drifting: whichever window the next tick evaluates, it acts again, during the run
+    next_window = monitor.fresh_window(room_s=20)
+    monitor.send(drifted(600, rng_seed=8).texts)
+    later = monitor.report(next_window, until=lambda r: r["rows"] > 0 and r["decision"] == "act")
+    assert not later["retraining"]["started"]
+    ended = monitor.sfn.describe_execution(executionArn=runs[0]["executionArn"]).get("stopDate")
+    evaluated = datetime.fromisoformat(later["evaluated_at"])
+    expected = "run_in_progress" if ended is None or ended > evaluated else "cooldown"
+    assert later["retraining"]["reason"] == expected, later["retraining"]
+    assert len(monitor.drift_executions()) == 1
+
+    # metrics: the ticks' EMF lines in the function's CloudWatch log group
+    group = f"/aws/lambda/{stack['DriftMonitorFunctionName']}"
+    messages = [e["message"] for e in aws.client("logs").filter_log_events(logGroupName=group)["events"]]
+    blobs = [json.loads(m) for m in messages if m.lstrip().startswith("{") and '"_aws"' in m]
+    names = {m["Name"] for b in blobs for m in b["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+    assert {
+        "FeaturePSI",
+        "PredictionPSI",
+        "TextDriftScore",
+        "MaxPSI",
+        "DriftDecision",
+        "RetrainingTriggered",
+    } <= names
+    assert any(b.get("RetrainingTriggered") in (1, [1], 1.0, [1.0]) for b in blobs)
+    assert {b["_aws"]["CloudWatchMetrics"][0]["Namespace"] for b in blobs} == {"ReviewSentiment"}
+
+    result = execution.follow(runs[0]["executionArn"], Progress(), poll_s=5.0, timeout_s=1500)
+    assert result.status == "SUCCEEDED", result.cause
