@@ -35,6 +35,7 @@ ReviewText = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS, descr
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+metrics.set_default_dimensions(Stage=os.environ.get("STAGE", "local"))  # with `service`
 app = APIGatewayRestResolver(enable_validation=True)
 models = ChampionModelCache(
     aws.client("ssm"),
@@ -97,6 +98,7 @@ def predict(body: PredictRequest) -> dict:
     prediction = serving.model.predict([body.text])[0]
     _capture(serving, [body.text], [prediction])
     metrics.add_metric(name="Predictions", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="RequestBytes", unit=MetricUnit.Bytes, value=len(app.current_event.body or ""))
     return {**_model_fields(serving), **prediction}
 
 
@@ -107,6 +109,7 @@ def batch_predict(body: BatchPredictRequest) -> dict:
     predictions = serving.model.predict(body.texts)
     _capture(serving, body.texts, predictions)
     metrics.add_metric(name="Predictions", unit=MetricUnit.Count, value=len(predictions))
+    metrics.add_metric(name="RequestBytes", unit=MetricUnit.Bytes, value=len(app.current_event.body or ""))
     return {**_model_fields(serving), "predictions": predictions}
 
 
