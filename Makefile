@@ -12,10 +12,10 @@ help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 # --- environments ------------------------------------------------------------------------------
-$(VENV)/.stamp: requirements/ml.txt requirements/dev.txt pyproject.toml
+$(VENV)/.stamp: requirements/ml.txt requirements/dev.txt pyproject.toml observability/pyproject.toml
 	@py=$$(scripts/find_python.sh 3.11) && { [ -x $(PY) ] || $$py -m venv $(VENV); }
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements/ml.txt -r requirements/dev.txt -e .
+	$(PY) -m pip install -q -r requirements/ml.txt -r requirements/dev.txt -e . -e observability
 	@touch $@
 
 .PHONY: venv
@@ -41,13 +41,23 @@ $(SAM_VENV)/.stamp: requirements/sam.txt
 .PHONY: sam-venv
 sam-venv: $(SAM_VENV)/.stamp ## SAM CLI and samlocal in their own environment
 
+# Prometheus and promtool from Debian's package (the metrics tests and `make run` use them); skipped where
+# they exist, and where apt-get does not (`make run` then starts the exporter alone).
+.PHONY: prometheus
+prometheus: ## install Debian's prometheus package (prometheus + promtool) if missing
+	@if command -v prometheus >/dev/null && command -v promtool >/dev/null; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then echo "no apt-get: install Prometheus 2.x yourself for the metrics tests"; exit 0; fi; \
+	as_root=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	$$as_root apt-get -o DPkg::Lock::Timeout=300 update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$as_root apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends prometheus
+
 # --- the two commands of the README -------------------------------------------------------------
 .PHONY: run
 run: venv localstack-venv sam-venv ## the main job: local cloud, deploy, training pipeline, model on the API
 	$(PY) -m stack run $(RUN_ARGS)
 
 .PHONY: test
-test: venv localstack-venv sam-venv ## every test
+test: venv localstack-venv sam-venv prometheus ## every test
 	$(VENV)/bin/pytest
 
 # --- the rest ---------------------------------------------------------------------------------
