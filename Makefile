@@ -83,8 +83,8 @@ up: venv localstack-venv ## start the local cloud (LOCAL_CLOUD_PORT, default 456
 	$(LOCAL_CLOUD) up
 
 .PHONY: down
-down: ## stop the local cloud and every Lambda environment it started
-	@if [ -x $(PY) ]; then $(LOCAL_CLOUD) down; fi
+down: ## stop the local cloud, every Lambda environment it started, the exporter and Prometheus
+	@if [ -x $(PY) ]; then $(PY) -m stack metrics --stop; $(LOCAL_CLOUD) down; fi
 
 .PHONY: status
 status: ## is the local cloud running and healthy?
