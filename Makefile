@@ -48,6 +48,7 @@ prometheus: ## install Debian's prometheus package (prometheus + promtool) if mi
 	@if command -v prometheus >/dev/null && command -v promtool >/dev/null; then exit 0; fi; \
 	if ! command -v apt-get >/dev/null; then echo "no apt-get: install Prometheus 2.x yourself for the metrics tests"; exit 0; fi; \
 	as_root=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	if [ -n "$$as_root" ] && ! command -v sudo >/dev/null; then echo "not root and no sudo: apt-get install prometheus yourself"; exit 0; fi; \
 	$$as_root apt-get -o DPkg::Lock::Timeout=300 update -qq && \
 	DEBIAN_FRONTEND=noninteractive $$as_root apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends prometheus
 
