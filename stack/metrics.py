@@ -99,7 +99,7 @@ def prometheus_config(exporter_address: str, scrape_interval: str | None = None)
     if scrape_interval:
         config["global"]["scrape_interval"] = config["global"]["evaluation_interval"] = scrape_interval
         for job in config["scrape_configs"]:
-            job.pop("scrape_timeout", None)  # the default (10 s, or the interval if shorter) fits any interval
+            job.pop("scrape_timeout", None)  # the default (10 s, or the interval if shorter) fits
     return config
 
 
