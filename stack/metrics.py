@@ -13,9 +13,11 @@ import contextlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +53,17 @@ def _alive(pid_file: Path) -> int | None:
     return pid
 
 
+def _listening(url: str) -> bool:
+    """Whether something accepts connections at the URL's host and port (a scrape of the exporter would
+    read all of CloudWatch: too slow for a readiness probe)."""
+    parsed = urllib.parse.urlsplit(url)
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
 def _answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
@@ -63,7 +76,7 @@ def _start(
     name: str,
     command: list[str],
     env: dict[str, str],
-    ready_url: str,
+    ready,
     state_dir: Path,
     timeout_s: float = 60.0,
 ) -> None:
@@ -79,12 +92,12 @@ def _start(
         )
     (state_dir / f"{name}.pid").write_text(str(process.pid))
     deadline = time.monotonic() + timeout_s
-    while not _answers(ready_url):
+    while not ready():
         if process.poll() is not None:
             raise MetricsError(f"{name} exited with status {process.returncode}; see {log}")
         if time.monotonic() > deadline:
             stop_process(state_dir / f"{name}.pid")
-            raise MetricsError(f"{name} did not answer {ready_url} within {timeout_s:.0f} s; see {log}")
+            raise MetricsError(f"{name} was not ready within {timeout_s:.0f} s; see {log}")
         time.sleep(0.2)
 
 
@@ -115,7 +128,7 @@ def start_metrics(
     prometheus_port = prometheus_port or int(os.environ.get(ENV_PROMETHEUS_PORT, "9090"))
     state_dir.mkdir(parents=True, exist_ok=True)
     exporter_url = f"http://127.0.0.1:{exporter_port}"
-    if not (_alive(state_dir / "exporter.pid") and _answers(f"{exporter_url}/metrics")):
+    if not (_alive(state_dir / "exporter.pid") and _listening(exporter_url)):
         env = {**os.environ, **client_env}
         command = [
             sys.executable,
@@ -128,7 +141,7 @@ def start_metrics(
             "--port",
             str(exporter_port),
         ]
-        _start("exporter", command, env, f"{exporter_url}/metrics", state_dir)
+        _start("exporter", command, env, lambda: _listening(exporter_url), state_dir)
     binary = shutil.which("prometheus")
     if binary is None:
         return MetricsEndpoints(exporter_url, None)
@@ -144,7 +157,9 @@ def start_metrics(
             f"--web.listen-address=127.0.0.1:{prometheus_port}",
             "--storage.tsdb.retention.time=7d",
         ]
-        _start("prometheus", command, dict(os.environ), f"{prometheus_url}/-/ready", state_dir)
+        _start(
+            "prometheus", command, dict(os.environ), lambda: _answers(f"{prometheus_url}/-/ready"), state_dir
+        )
     return MetricsEndpoints(exporter_url, prometheus_url)
 
 

@@ -182,7 +182,11 @@ def run_check(stack, client_env: dict[str, str], state_dir: Path) -> None:
         )
         checks["alert DriftPsiOverActThreshold fires on PSI 0.31"] = firing("DriftPsiOverActThreshold")
         failing = wait_for(endpoints.prometheus_url, checks)
-        assert not failing, "\n".join(f"{name}: {why}" for name, why in failing.items())
+        if failing:
+            scrapes = query(endpoints.prometheus_url, "scrape_duration_seconds")
+            log = (state_dir / "exporter.log").read_text()[-3000:]
+            report = "\n".join(f"{name}: {why}" for name, why in failing.items())
+            raise AssertionError(f"{report}\nscrape durations: {scrapes}\nexporter log:\n{log}")
     finally:
         stopped = stop_metrics(state_dir)
     assert stopped == ["prometheus", "exporter"]
