@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from local_cloud import settings
 
 sys.path.insert(0, str(settings.REPO_ROOT / "local_cloud" / "plugins"))
-from local_cloud_plugins.cloudwatch_metrics import emf, lambda_metrics, percentiles, stepfunctions_metrics
+from local_cloud_plugins.cloudwatch_metrics import emf, lambda_metrics, metric_data, stepfunctions_metrics
 
 
 def _emf(**members) -> str:
@@ -85,7 +85,7 @@ def test_execution_metrics_by_status():
 
 def test_nearest_rank_percentile():
     values = [float(v) for v in range(1, 101)]
-    assert percentiles.nearest_rank(values, 99) == 99.0
-    assert percentiles.nearest_rank(values, 50) == 50.0
-    assert percentiles.nearest_rank([5.0], 99.9) == 5.0
-    assert percentiles.nearest_rank([3.0, 1.0, 2.0], 100) == 3.0
+    assert metric_data.nearest_rank(values, 99) == 99.0
+    assert metric_data.nearest_rank(values, 50) == 50.0
+    assert metric_data.nearest_rank([5.0], 99.9) == 5.0
+    assert metric_data.nearest_rank([3.0, 1.0, 2.0], 100) == 3.0

@@ -11,8 +11,8 @@ wraps three LocalStack internals and never touches the Lambda executor:
   Count, Latency, IntegrationLatency, 4XXError, 5XXError (ApiName + Stage dimensions).
 - `stepfunctions_metrics`: the execution status-change event -> AWS/States ExecutionsStarted, Succeeded,
   Failed, TimedOut, Aborted and ExecutionTime (StateMachineArn dimension).
-- `percentiles`: GetMetricData/GetMetricStatistics with percentile statistics (`p99`), which LocalStack's
-  CloudWatch does not compute, from the stored single values.
+- `metric_data`: GetMetricData statistics in one grouped query per metric instead of one per period,
+  and percentile statistics (`p99`), which LocalStack's CloudWatch does not compute.
 
 Every datum goes through one background publisher (`publisher.py`) so no request waits for CloudWatch.
 """

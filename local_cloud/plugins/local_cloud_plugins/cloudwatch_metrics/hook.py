@@ -21,12 +21,12 @@ def publish_cloudwatch_metrics() -> None:
     from local_cloud_plugins.cloudwatch_metrics import (
         apigateway_metrics,
         lambda_metrics,
-        percentiles,
+        metric_data,
         stepfunctions_metrics,
     )
 
     applied = {
         m.__name__.rsplit(".", 1)[1]: m.apply()
-        for m in (lambda_metrics, apigateway_metrics, stepfunctions_metrics, percentiles)
+        for m in (lambda_metrics, apigateway_metrics, stepfunctions_metrics, metric_data)
     }
     LOG.info("local cloud CloudWatch metrics: %s", applied)
