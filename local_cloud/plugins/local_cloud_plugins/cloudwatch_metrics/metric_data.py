@@ -31,7 +31,10 @@ def nearest_rank(values: list[float], percent: float) -> float:
 
 def _filters(db, account_id, region, metric_stat, start: int, end: int) -> tuple[str, tuple]:
     metric = metric_stat["Metric"]
-    where = "account_id = ? AND region = ? AND namespace = ? AND metric_name = ? AND timestamp >= ? AND timestamp < ?"
+    where = (
+        "account_id = ? AND region = ? AND namespace = ? AND metric_name = ?"
+        " AND timestamp >= ? AND timestamp < ?"
+    )
     params: tuple = (account_id, region, metric.get("Namespace"), metric.get("MetricName"), start, end)
     if dimensions := metric.get("Dimensions"):
         where += " AND dimensions LIKE ?"
