@@ -185,7 +185,9 @@ def run_check(stack, client_env: dict[str, str], state_dir: Path) -> None:
         if failing:
             with urllib.request.urlopen(f"{endpoints.prometheus_url}/api/v1/targets", timeout=30) as response:
                 targets = json.loads(response.read())["data"]["activeTargets"]
-            scrapes = [(t["scrapeUrl"], t["health"], t["lastError"], t["lastScrapeDuration"]) for t in targets]
+            scrapes = [
+                (t["scrapeUrl"], t["health"], t["lastError"], t["lastScrapeDuration"]) for t in targets
+            ]
             log = (state_dir / "exporter.log").read_text()[-3000:]
             report = "\n".join(f"{name}: {why}" for name, why in failing.items())
             raise AssertionError(f"{report}\nscrapes: {scrapes}\nexporter log:\n{log}")
