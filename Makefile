@@ -13,7 +13,7 @@ help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 # --- environments ------------------------------------------------------------------------------
-$(VENV)/.stamp: requirements/ml.txt requirements/dev.txt pyproject.toml
+$(VENV)/.stamp: requirements/ml.txt requirements/dev.txt pyproject.toml observability/pyproject.toml
 	@py=$$(scripts/find_python.sh 3.11) && { [ -x $(PY) ] || $$py -m venv $(VENV); }
 	$(PY) -m pip install -q --upgrade pip
 	@# torch's CPU build first (a local wheel if pip's find-links has one, else PyTorch's CPU index):
@@ -21,7 +21,7 @@ $(VENV)/.stamp: requirements/ml.txt requirements/dev.txt pyproject.toml
 	@torch=$$(grep -E '^torch==' requirements/ml.txt | cut -d' ' -f1); \
 	  $(PY) -m pip install -q --no-deps --no-index "$$torch" 2>/dev/null \
 	  || $(PY) -m pip install -q --no-deps --index-url $(TORCH_CPU_INDEX) "$$torch"
-	$(PY) -m pip install -q -r requirements/ml.txt -r requirements/dev.txt -e .
+	$(PY) -m pip install -q -r requirements/ml.txt -r requirements/dev.txt -e . -e observability
 	@touch $@
 
 .PHONY: venv
@@ -47,13 +47,24 @@ $(SAM_VENV)/.stamp: requirements/sam.txt
 .PHONY: sam-venv
 sam-venv: $(SAM_VENV)/.stamp ## SAM CLI and samlocal in their own environment
 
+# Prometheus and promtool from Debian's package (the metrics tests and `make run` use them); skipped where
+# they exist, and where apt-get does not (`make run` then starts the exporter alone).
+.PHONY: prometheus
+prometheus: ## install Debian's prometheus package (prometheus + promtool) if missing
+	@if command -v prometheus >/dev/null && command -v promtool >/dev/null; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then echo "no apt-get: install Prometheus 2.x yourself for the metrics tests"; exit 0; fi; \
+	as_root=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	if [ -n "$$as_root" ] && ! command -v sudo >/dev/null; then echo "not root and no sudo: apt-get install prometheus yourself"; exit 0; fi; \
+	$$as_root apt-get -o DPkg::Lock::Timeout=300 update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$as_root apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends prometheus
+
 # --- the two commands of the README -------------------------------------------------------------
 .PHONY: run
 run: venv localstack-venv sam-venv ## the main job: local cloud, deploy, training pipeline, model on the API
 	$(PY) -m stack run $(RUN_ARGS)
 
 .PHONY: test
-test: venv localstack-venv sam-venv ## every test
+test: venv localstack-venv sam-venv prometheus ## every test
 	$(VENV)/bin/pytest
 
 # --- the rest ---------------------------------------------------------------------------------
@@ -83,8 +94,8 @@ up: venv localstack-venv ## start the local cloud (LOCAL_CLOUD_PORT, default 456
 	$(LOCAL_CLOUD) up
 
 .PHONY: down
-down: ## stop the local cloud and every Lambda environment it started
-	@if [ -x $(PY) ]; then $(LOCAL_CLOUD) down; fi
+down: ## stop the local cloud, every Lambda environment it started, the exporter and Prometheus
+	@if [ -x $(PY) ]; then $(PY) -m stack metrics --stop; $(LOCAL_CLOUD) down; fi
 
 .PHONY: status
 status: ## is the local cloud running and healthy?

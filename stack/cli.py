@@ -59,14 +59,62 @@ def run(
             request["trials_per_kind"] = trials
         if max_concurrency:
             request["max_concurrency"] = max_concurrency
+        endpoints = _start_metrics(cloud, progress)
         arn = execution.start_execution(stack["TrainingPipelineStateMachineArn"], request)
         progress(f"execution started: {arn}")
         result = execution.follow(arn, progress)
     except (LocalCloudError, InvalidRunRequest, LookupError, TimeoutError) as exc:
         _fail(str(exc))
     typer.echo(report.summary(result, stack))
+    if endpoints is not None:
+        typer.echo(_metrics_lines(endpoints))
     if result.status != "SUCCEEDED":
         raise typer.Exit(1)
+
+
+def _start_metrics(cloud, progress):
+    """The exporter and Prometheus (when installed) for the run; a failure costs the metrics, not the run."""
+    from stack.metrics import MetricsError, start_metrics
+
+    try:
+        endpoints = start_metrics(cloud.client_env())
+    except MetricsError as exc:
+        progress(f"metrics not started: {exc}")
+        return None
+    progress(f"CloudWatch exporter at {endpoints.exporter_url}/metrics")
+    return endpoints
+
+
+def _metrics_lines(endpoints) -> str:
+    lines = [f"Metrics (CloudWatch -> Prometheus): {endpoints.exporter_url}/metrics"]
+    if endpoints.prometheus_url:
+        lines.append(
+            f"Prometheus: {endpoints.prometheus_url}/graph (alerts: {endpoints.prometheus_url}/alerts)"
+        )
+    else:
+        lines.append("Prometheus: not installed (`make prometheus` installs Debian's package)")
+    lines.append("`make down` stops them with the local cloud")
+    return "\n".join(lines)
+
+
+@app.command("metrics")
+def metrics_command(stop: Annotated[bool, typer.Option("--stop", help="stop them instead")] = False) -> None:
+    """Start the CloudWatch exporter and Prometheus against the running local cloud (or stop them)."""
+    from local_cloud.controller import LocalCloud
+    from stack.metrics import MetricsError, start_metrics, stop_metrics
+
+    if stop:
+        stopped = stop_metrics()
+        typer.echo(f"stopped: {', '.join(stopped)}" if stopped else "no exporter or Prometheus was running")
+        return
+    cloud = LocalCloud()
+    if not cloud.status().healthy:
+        _fail(f"no local cloud answers on {cloud.endpoint_url}: run `make run` or `make up` first")
+    try:
+        endpoints = start_metrics(cloud.client_env())
+    except MetricsError as exc:
+        _fail(str(exc))
+    typer.echo(_metrics_lines(endpoints))
 
 
 @app.command("deploy")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import os
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -22,6 +23,7 @@ from review_sentiment.serving.capture import capture_lines_from_log_events
 
 logger = Logger()
 metrics = Metrics()
+metrics.set_default_dimensions(Stage=os.environ.get("STAGE", "local"))  # with `service`
 
 
 def transform(record: dict) -> tuple[dict, int, int]:

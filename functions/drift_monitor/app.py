@@ -33,6 +33,7 @@ ENV_RETRAIN_RAW_PREFIX = "RETRAIN_RAW_PREFIX"
 
 logger = Logger()
 metrics = Metrics()
+metrics.set_default_dimensions(Stage=os.environ.get("STAGE", "local"))  # with `service`
 targets = MonitorTargets(
     capture_bucket=os.environ[ENV_CAPTURE_BUCKET],
     reports_bucket=os.environ[ENV_REPORTS_BUCKET],

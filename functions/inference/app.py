@@ -64,6 +64,7 @@ API_VERSION = "1.0.0"
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+metrics.set_default_dimensions(Stage=os.environ.get("STAGE", "local"))  # with `service`
 app = APIGatewayRestResolver(enable_validation=True, response_validation_error_http_code=500)
 app.configure_openapi(
     title=API_TITLE,
@@ -140,6 +141,7 @@ def _predict(serving: ServingModel, reviews: list[Review]) -> list[tuple[str, Pr
     if _flag(ENV_CAPTURE_ENABLED, "true"):
         _capture(serving, texts, answers)
     metrics.add_metric(name="Predictions", unit=MetricUnit.Count, value=len(answers))
+    metrics.add_metric(name="RequestBytes", unit=MetricUnit.Bytes, value=len(app.current_event.body or ""))
     return answers
 
 

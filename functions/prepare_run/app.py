@@ -26,6 +26,7 @@ ENV_MODELS_BUCKET = "MODELS_BUCKET"
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+metrics.set_default_dimensions(Stage=os.environ.get("STAGE", "local"))  # with `service`
 ssm = SSMProvider(boto3_client=aws.client("ssm"))
 
 

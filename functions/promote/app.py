@@ -24,6 +24,7 @@ ENV_CHAMPION_PARAMETER = "CHAMPION_PARAMETER"
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+metrics.set_default_dimensions(Stage=os.environ.get("STAGE", "local"))  # with `service`
 settings = Settings.from_env()
 
 
@@ -85,6 +86,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     write_champion(ssm, parameter, pointer)
     logger.info("promoted", version=version, previous=before, model_kind=best["model_kind"])
     metrics.add_metric(name="ModelsPromoted", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="ChampionVersion", unit=MetricUnit.NoUnit, value=int(version))
     return {
         "registered_model": name,
         "version": version,

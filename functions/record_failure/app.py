@@ -24,6 +24,7 @@ ENV_MODELS_BUCKET = "MODELS_BUCKET"
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+metrics.set_default_dimensions(Stage=os.environ.get("STAGE", "local"))  # with `service`
 
 
 @logger.inject_lambda_context

@@ -3,6 +3,8 @@ as the execution's output."""
 
 from __future__ import annotations
 
+import os
+
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -13,6 +15,7 @@ from review_sentiment.pipeline.outcome import outcome_record, put_json
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+metrics.set_default_dimensions(Stage=os.environ.get("STAGE", "local"))  # with `service`
 
 
 @logger.inject_lambda_context

@@ -26,6 +26,7 @@ ENV_CHAMPION_PARAMETER = "CHAMPION_PARAMETER"
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+metrics.set_default_dimensions(Stage=os.environ.get("STAGE", "local"))  # with `service`
 
 
 @tracer.capture_method

@@ -9,6 +9,7 @@ monitors its traffic). Small on purpose: one model kind, one Optuna trial.
 from __future__ import annotations
 
 import json
+import shutil
 import urllib.error
 import urllib.request
 
@@ -143,3 +144,11 @@ def test_a_batch_rejected_by_validation_fails_clearly_and_the_champion_keeps_ser
     assert "batch rejected: 200 of 400 rows" in result.cause
     assert "rating_out_of_range" in result.cause
     assert predict(stack)[1]["model"]["version"] == served["version"]
+
+
+@pytest.mark.skipif(shutil.which("prometheus") is None, reason="no prometheus binary: `make prometheus`")
+def test_metrics_of_the_runs_and_the_api_reach_prometheus(stack, served, local_cloud, tmp_path):
+    # after the runs above (one promoted, one kept, two failed): the same stack, no extra pipeline run
+    from prometheus_check import run_check
+
+    run_check(stack, local_cloud.client_env(), tmp_path / "metrics")

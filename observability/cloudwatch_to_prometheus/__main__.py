@@ -1,0 +1,4 @@
+from cloudwatch_to_prometheus.cli import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())

