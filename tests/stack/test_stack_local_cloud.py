@@ -15,8 +15,10 @@ import urllib.request
 import pytest
 from stack_test_support import TRAINING, run_pipeline
 
+from review_sentiment import aws
 from review_sentiment.config import Settings
 from review_sentiment.data.datasets import assign_split, load_shipped, write_jsonl
+from review_sentiment.progress import Progress
 from stack import execution
 from stack.settings import SHIPPED_REVIEWS
 
