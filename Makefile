@@ -6,6 +6,7 @@ VENV            := .venv
 LOCALSTACK_VENV := .venv-localstack
 PY              := $(VENV)/bin/python
 STATE           := .state
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 
 .PHONY: help
 help: ## list the targets
@@ -15,6 +16,11 @@ help: ## list the targets
 $(VENV)/.stamp: requirements/ml.txt requirements/dev.txt pyproject.toml
 	@py=$$(scripts/find_python.sh 3.11) && { [ -x $(PY) ] || $$py -m venv $(VENV); }
 	$(PY) -m pip install -q --upgrade pip
+	@# torch's CPU build first (a local wheel if pip's find-links has one, else PyTorch's CPU index):
+	@# PyPI's plain torch is a multi-GB CUDA build. The pin in requirements/ml.txt is then satisfied.
+	@torch=$$(grep -E '^torch==' requirements/ml.txt | cut -d' ' -f1); \
+	  $(PY) -m pip install -q --no-deps --no-index "$$torch" 2>/dev/null \
+	  || $(PY) -m pip install -q --no-deps --index-url $(TORCH_CPU_INDEX) "$$torch"
 	$(PY) -m pip install -q -r requirements/ml.txt -r requirements/dev.txt -e .
 	@touch $@
 

@@ -89,6 +89,12 @@ def run(
         f"registry: {registry['registered_model']} v{registry['version']} -> @{registry['alias']} "
         f"({registry['reason']})"
     )
+    behaviour = registry.get("behaviour") or {}
+    if behaviour and "error" not in behaviour:
+        typer.echo(
+            "behavioural tests of the chosen model: "
+            + ", ".join(f"{test} {r['passed']}/{r['total']}" for test, r in behaviour.items())
+        )
     typer.echo(f"ONNX model: {summary['onnx_path']}")
 
 

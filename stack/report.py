@@ -11,7 +11,10 @@ from stack.execution import ExecutionResult
 SAMPLE_REVIEW = "I could not put this book down, the characters are wonderful."
 
 
-def comparison_table(candidates: list[dict], failed: list[dict], chosen: str | None) -> str:
+def comparison_table(
+    candidates: list[dict], failed: list[dict], chosen: str | None, baseline: dict | None = None
+) -> str:
+    """One row per trained kind, the failed kinds, then VADER on the same test rows (when reported)."""
     header = (
         f"{'model kind':<24}{'val F1':>8}{'test F1':>9}{'test acc':>9}{'p50 ms':>8}{'p99 ms':>8}"
         f"{'ONNX KB':>9}{'parity':>9}"
@@ -27,6 +30,11 @@ def comparison_table(candidates: list[dict], failed: list[dict], chosen: str | N
         )
     for f in failed:
         lines.append(f"{f['model_kind']:<24}  FAILED: {(f.get('cause') or f.get('error') or '')[:80]}")
+    if baseline:
+        lines.append(
+            f"{baseline['model_kind']:<24}{'-':>8}{baseline['test_macro_f1']:>9.3f}"
+            f"{baseline['test_accuracy']:>9.3f}{'-':>8}{'-':>8}{'-':>9}{'-':>9}"
+        )
     return "\n".join(lines)
 
 
@@ -48,10 +56,14 @@ def summary(result: ExecutionResult, stack: DeployedStack) -> str:
             outcome.get("candidates", []),
             outcome.get("failed_kinds", []),
             (outcome.get("challenger") or {}).get("model_kind"),
+            outcome.get("baseline"),
         ),
         "",
     ]
     lines.append(f"decision: {outcome.get('summary')}")
+    rates = (outcome.get("gate") or {}).get("behaviour_pass_rates")
+    if rates:
+        lines.append("behavioural tests: " + ", ".join(f"{k} {v:.0%}" for k, v in rates.items()))
     serving = outcome.get("serving")
     if outcome.get("decision") == "promoted":
         lines.append(f"promoted version: {serving['version']} ({serving['model_kind']})")

@@ -1,4 +1,5 @@
-"""SelectBest: reads each result.json, picks the best, re-scores the champion on the same test split."""
+"""SelectBest: reads each result.json, picks the best, runs its behavioural tests with onnxruntime and
+re-scores the champion on the same test split."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from review_sentiment import aws
 from review_sentiment.pipeline.selection_step import (
+    behaviour_of_best,
     collect_candidates,
     decide,
     load_test_split,
@@ -50,8 +52,11 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     score, note = (None, "no champion yet")
     if champion is not None and candidates:
         score, note = champion_on_test_split(s3, champion, run["paths"]["processed"])
-    selection = decide(candidates, failed, champion, score, run["settings"], note)
+    behaviour = behaviour_of_best(s3, candidates, run["settings"]["latency_budget_ms"])
+    selection = decide(candidates, failed, champion, score, run["settings"], note, behaviour)
     logger.info("selection", best=selection["best"]["model_kind"], gate=selection["gate"])
+    for test, rate in (selection["gate"]["behaviour_pass_rates"] or {}).items():
+        metrics.add_metric(name=f"Behaviour_{test}_PassRate", unit=MetricUnit.NoUnit, value=rate)
     metrics.add_metric(name="ModelKindsFailed", unit=MetricUnit.Count, value=len(failed))
     metrics.add_metric(
         name="ChallengerTestMacroF1", unit=MetricUnit.NoUnit, value=selection["best"]["test_macro_f1"]

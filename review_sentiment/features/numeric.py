@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from review_sentiment.data.cleaning import clean_text
+from review_sentiment.data.cleaning import clean_text, normalize_text
 
 # Order matters: it is the column order of `numeric_features` and the order of the ONNX inputs.
 NUMERIC_FEATURES: tuple[str, ...] = (
@@ -32,9 +32,12 @@ def model_texts(texts: Iterable[object]) -> list[str]:
     """The strings every model input is computed from, in training, serving and drift alike.
 
     Cleaned (markup, entities, whitespace) as the preprocessing job cleans its training rows, so a
-    review typed or scraped differently at serving time gets the features it would have had in training.
+    review typed or scraped differently at serving time gets the features it would have had in training;
+    then normalised (`data.cleaning.normalize_text`: compatibility forms, accents, sharp s) so that every
+    model's own lowercasing (scikit-learn, the ONNX graph's StringNormalizer, a BERT tokenizer) gives the
+    same result. Non-strings become "".
     """
-    return [clean_text(t) for t in texts]
+    return [normalize_text(clean_text(t)) for t in texts]
 
 
 def numeric_feature_row(text: str) -> list[float]:

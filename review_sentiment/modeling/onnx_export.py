@@ -20,6 +20,23 @@ from review_sentiment.serving.onnx_model import LABEL_OUTPUT, PROBABILITIES_OUTP
 
 TARGET_OPSET = {"": 17, "ai.onnx.ml": 3}
 
+# Texts the parity gate always checks besides the held-out rows: characters that scikit-learn,
+# onnxruntime and a BERT tokenizer lowercase differently unless `data.cleaning.normalize_text` ran first
+# (capital I with dot U+0130, KELVIN SIGN U+212A, sharp s, fullwidth letters, accents). Each is paired
+# with its plain-ASCII spelling, which every model must score identically.
+NORMALISATION_PROBES: tuple[tuple[str, str], ...] = (
+    ("NOT WORTH İT, BORİNG AND POİNTLESS", "NOT WORTH IT, BORING AND POINTLESS"),
+    ("A \u212aINDLE classic: KİND, warm and wonderful", "A KINDLE classic: KIND, warm and wonderful"),
+    ("Die Straße war GROẞ, a great read", "Die Strasse war GROSS, a great read"),
+    ("ＡＷＦＵＬ, boring and badly written", "AWFUL, boring and badly written"),
+    ("ÉNORME déception, NAÏVE plot", "ENORME deception, NAIVE plot"),
+)
+
+
+def probe_texts() -> list[str]:
+    """Every normalisation probe, the Unicode spelling and the ASCII twin."""
+    return [text for pair in NORMALISATION_PROBES for text in pair]
+
 
 class ParityError(RuntimeError):
     """The ONNX graph's predictions differ from scikit-learn's beyond the configured bounds."""
@@ -99,9 +116,13 @@ def export_with_parity_gate(
     max_prob_diff: float,
     metadata: dict[str, str] | None = None,
 ) -> tuple[bytes, ParityReport]:
-    """ONNX bytes and the parity report; raises ParityError (and returns nothing) when parity fails."""
+    """ONNX bytes and the parity report; raises ParityError (and returns nothing) when parity fails.
+
+    The report covers `held_out_texts` plus the normalisation probes (`probe_texts()`).
+    """
     onnx_bytes = to_onnx(pipeline, metadata)
-    report = parity(pipeline, onnx_bytes, held_out_texts, min_label_agreement, max_prob_diff)
+    texts = [*held_out_texts, *probe_texts()]
+    report = parity(pipeline, onnx_bytes, texts, min_label_agreement, max_prob_diff)
     if not report.passed:
         raise ParityError(
             f"ONNX export refused: label agreement {report.label_agreement:.4f} "

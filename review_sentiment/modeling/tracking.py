@@ -17,7 +17,7 @@ import optuna
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-from review_sentiment.config import Settings
+from review_sentiment.config import TRANSFORMER_KINDS, Settings
 from review_sentiment.features.numeric import NUMERIC_FEATURES
 from review_sentiment.features.text import feature_definition
 from review_sentiment.modeling.selection import RESULT_METRICS
@@ -77,10 +77,17 @@ def model_card(result: dict, data_hash: str, split_counts: dict) -> str:
     for key in RESULT_METRICS:
         if key in result:
             lines.append(f"- {key}: {result[key]}")
+    if result["model_kind"] in TRANSFORMER_KINDS:
+        inputs = (
+            "ONNX inputs: `input_ids` and `attention_mask` int64 [N, L], encoded by the tokenizer stored in "
+            f"the graph's metadata (all-MiniLM-L6-v2's, after model_texts); int8: {result.get('int8_kept')}"
+        )
+    else:
+        inputs = "ONNX inputs: `reviewText` string [N, 1] and one float [N, 1] per numeric feature;"
     lines += [
         "",
         "## Serving",
-        "ONNX inputs: `reviewText` string [N, 1] and one float [N, 1] per numeric feature;",
+        inputs,
         "outputs `label` [N] and `probabilities` [N, 2].",
         "Load with review_sentiment.serving.onnx_model.OnnxSentimentModel.",
     ]
@@ -129,6 +136,11 @@ def set_alias(name: str, alias: str, version: str) -> None:
 def delete_alias(name: str, alias: str) -> None:
     with contextlib.suppress(MlflowException):
         MlflowClient().delete_registered_model_alias(name, alias)
+
+
+def load_onnx_uri(model_uri: str) -> bytes:
+    """The ONNX graph logged at an MLflow model URI (runs:/..., models:/...)."""
+    return mlflow.onnx.load_model(model_uri).SerializeToString()
 
 
 def load_onnx_bytes(name: str, alias: str) -> bytes:

@@ -10,6 +10,7 @@ The training container calls this with a model kind and data paths:
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, f1_score
 
-from review_sentiment.config import MODEL_KINDS, Settings
+from review_sentiment.config import MODEL_KINDS, TRANSFORMER_KINDS, Settings
 from review_sentiment.data.datasets import (
     SHIPPED_DATASET,
     BinarySplits,
@@ -32,6 +33,7 @@ from review_sentiment.data.schema import RATING_COLUMN, TEXT_COLUMN
 from review_sentiment.data.validation import validate
 from review_sentiment.features.numeric import NUMERIC_FEATURES
 from review_sentiment.modeling import tracking
+from review_sentiment.modeling.baseline import vader_metrics
 from review_sentiment.modeling.kinds import build_pipeline, model_frame, single_threaded
 from review_sentiment.modeling.onnx_export import ParityError, export_with_parity_gate, single_row_latency_ms
 from review_sentiment.modeling.selection import ranked_by_preference
@@ -103,7 +105,7 @@ def _require_training_columns(frame: pd.DataFrame, split: str, path) -> None:
         raise DatasetError(f"{split} split {path} {what}; pass the preprocessing job's output (split=*/)")
 
 
-def _export_first_passing(kind, candidates, tuning, data, settings, progress):
+def _export_first_passing(kind, candidates, tuning, data, settings, progress, output_dir):
     """The preferred trial whose ONNX graph passes the parity gate on the test split.
 
     A refused graph is never shipped; the next trial in order of preference is tried instead.
@@ -116,8 +118,13 @@ def _export_first_passing(kind, candidates, tuning, data, settings, progress):
         if pipeline is None:  # a trial of an earlier run of this study: fit it again (same seed, same model)
             progress(f"{kind}: refitting trial {candidate['trial']} from an earlier run")
             texts = splits.train["reviewText"].tolist()
-            pipeline = build_pipeline(kind, candidate["params"], texts, settings.seed)
-            pipeline.fit(model_frame(texts), splits.train["label"].to_numpy())
+            if kind in TRANSFORMER_KINDS:
+                from review_sentiment.modeling import transformer
+
+                pipeline = transformer.fit_on_train(candidate["params"], splits, settings, progress=progress)
+            else:
+                pipeline = build_pipeline(kind, candidate["params"], texts, settings.seed)
+                pipeline.fit(model_frame(texts), splits.train["label"].to_numpy())
         metadata = {
             "model_kind": kind,
             "data_hash": data.data_hash,
@@ -125,19 +132,38 @@ def _export_first_passing(kind, candidates, tuning, data, settings, progress):
             "label_names": ",".join(LABEL_NAMES),
             "params": json.dumps(candidate["params"], sort_keys=True),
         }
+        quantization: dict = {}
         try:
-            onnx_bytes, parity = export_with_parity_gate(
-                pipeline,
-                test_texts,
-                settings.parity_min_label_agreement,
-                settings.parity_max_prob_diff,
-                metadata,
-            )
+            if kind in TRANSFORMER_KINDS:
+                from review_sentiment.modeling import transformer
+
+                metadata["encoder"] = transformer.ENCODER
+                onnx_bytes, parity, quantization = transformer.export_with_parity_gate(
+                    pipeline,
+                    test_texts,
+                    settings,
+                    metadata,
+                    splits.validation["reviewText"].tolist(),
+                    splits.validation["label"].tolist(),
+                    fp32_path=output_dir / "model_fp32.onnx",
+                )
+                progress(
+                    f"{kind}: int8 {'kept' if quantization['int8_kept'] else 'not kept'}: "
+                    f"{quantization.get('int8_reason', 'int8 quantisation is off')}"
+                )
+            else:
+                onnx_bytes, parity = export_with_parity_gate(
+                    pipeline,
+                    test_texts,
+                    settings.parity_min_label_agreement,
+                    settings.parity_max_prob_diff,
+                    metadata,
+                )
         except ParityError as exc:
             progress(f"{kind}: trial {candidate['trial']} refused: {exc}")
             last_refusal = exc
             continue
-        return candidate, onnx_bytes, parity
+        return candidate, onnx_bytes, parity, quantization
     raise ParityError(f"{kind}: the parity gate refused every trial's ONNX graph; last: {last_refusal}")
 
 
@@ -157,6 +183,7 @@ def train_model_kind(
     output_dir.mkdir(parents=True, exist_ok=True)
     tracking.configure(settings)
     splits = data.splits
+    started = time.perf_counter()
     with (
         single_threaded(),
         mlflow.start_run(run_name=f"train-{kind}", nested=mlflow.active_run() is not None) as run,
@@ -175,11 +202,14 @@ def train_model_kind(
             raise RuntimeError(f"{kind}: every trial failed; see the errors above")
         pareto = pareto_front(tuning.study)
         test_texts = splits.test["reviewText"].tolist()
-        chosen, onnx_bytes, parity = _export_first_passing(kind, candidates, tuning, data, settings, progress)
+        chosen, onnx_bytes, parity, quantization = _export_first_passing(
+            kind, candidates, tuning, data, settings, progress, output_dir
+        )
         served = OnnxSentimentModel(onnx_bytes)
         labels, _ = served.predict_proba(test_texts)
         truth = splits.test["label"].to_numpy()
         latency = single_row_latency_ms(served, test_texts[: settings.latency_rows])
+        vader = vader_metrics(test_texts, truth)  # the lexicon baseline on the same test rows
         onnx_path = output_dir / "model.onnx"
         onnx_path.write_bytes(onnx_bytes)
         result = {
@@ -201,6 +231,10 @@ def train_model_kind(
             "onnx_path": str(onnx_path),
             "data_hash": data.data_hash,
             "mlflow_run_id": run.info.run_id,
+            "vader_test_macro_f1": vader["test_macro_f1"],
+            "vader_test_accuracy": vader["test_accuracy"],
+            "training_wall_seconds": round(time.perf_counter() - started, 1),
+            **quantization,
         }
         result["model_uri"] = tracking.log_final_model(
             result, onnx_bytes, pareto, data.data_hash, data.splits.counts()

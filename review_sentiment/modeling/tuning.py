@@ -8,6 +8,7 @@ data.
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ import optuna
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.pipeline import Pipeline
 
-from review_sentiment.config import Settings
+from review_sentiment.config import TRANSFORMER_KINDS, Settings
 from review_sentiment.data.datasets import BinarySplits
 from review_sentiment.modeling.kinds import (
     DEFAULT_PARAMS,
@@ -46,10 +47,39 @@ def study_name(kind: str, data_hash: str) -> str:
     return f"review-sentiment-{kind}-{data_hash[:12]}"
 
 
+def search_space(kind: str) -> Callable[[optuna.Trial], dict]:
+    if kind in TRANSFORMER_KINDS:
+        from review_sentiment.modeling import transformer  # torch: imported only for this kind
+
+        return transformer.search_space
+    return SEARCH_SPACES[kind]
+
+
+def default_params(kind: str) -> dict:
+    if kind in TRANSFORMER_KINDS:
+        from review_sentiment.modeling import transformer
+
+        return transformer.DEFAULT_PARAMS
+    return DEFAULT_PARAMS[kind]
+
+
 def evaluate_trial_params(
-    kind: str, params: dict, splits: BinarySplits, settings: Settings
+    kind: str,
+    params: dict,
+    splits: BinarySplits,
+    settings: Settings,
+    deadline: float | None = None,
+    progress: Progress | None = None,
 ) -> tuple[Pipeline, bytes, dict[str, float]]:
-    """Fits one configuration and measures every objective (and the figures shown beside them)."""
+    """Fits one configuration and measures every objective (and the figures shown beside them).
+
+    The transformer kind returns its fine-tuned model (`modeling.transformer.FineTuned`) in place of a
+    pipeline and stops fitting at `deadline` (time.monotonic()).
+    """
+    if kind in TRANSFORMER_KINDS:
+        from review_sentiment.modeling import transformer
+
+        return transformer.evaluate_trial_params(params, splits, settings, deadline, progress)
     train_texts = splits.train["reviewText"].tolist()
     pipeline = build_pipeline(kind, params, train_texts, settings.seed)
     pipeline.fit(model_frame(train_texts), splits.train["label"].to_numpy())
@@ -84,7 +114,11 @@ def tune(
     on_trial: Callable[[optuna.trial.FrozenTrial], None] | None = None,
     progress: Progress | None = None,
 ) -> TuningResult:
-    """Runs `n_trials` more trials of the kind's study in the configured storage."""
+    """Runs `n_trials` more trials of the kind's study in the configured storage.
+
+    The transformer kind's study also stops at settings.transformer_time_budget_s (wall clock): no trial
+    starts after it, and a running fit stops there after its current batch.
+    """
     progress = progress or Progress()
     n_trials = n_trials or settings.trials_per_kind
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -102,15 +136,21 @@ def tune(
         study.set_metric_names(list(OBJECTIVES))
     earlier = len(study.trials)
     if earlier == 0:
-        study.enqueue_trial(DEFAULT_PARAMS[kind])
+        study.enqueue_trial(default_params(kind))
     else:
         progress(f"{kind}: resuming study {study.study_name} with {earlier} earlier trials")
     result = TuningResult(study=study)
+    budget_s = settings.transformer_time_budget_s if kind in TRANSFORMER_KINDS else None
+    deadline = time.monotonic() + budget_s if budget_s else None
+    if budget_s:
+        progress(f"{kind}: time budget {budget_s / 60:.1f} min for up to {n_trials} trials")
 
     def objective(trial: optuna.Trial) -> tuple[float, float, float]:
-        params = SEARCH_SPACES[kind](trial)
+        params = search_space(kind)(trial)
         with single_threaded():
-            pipeline, onnx_bytes, metrics = evaluate_trial_params(kind, params, splits, settings)
+            pipeline, onnx_bytes, metrics = evaluate_trial_params(
+                kind, params, splits, settings, deadline, progress
+            )
         for key, value in metrics.items():
             trial.set_user_attr(key, value)
         result.pipelines[trial.number] = pipeline
@@ -130,7 +170,14 @@ def tune(
             on_trial(trial)
 
     # A trial that fails (e.g. a conversion error) is recorded as FAIL and the study goes on.
-    study.optimize(objective, n_trials=n_trials, callbacks=[report], gc_after_trial=True, catch=(Exception,))
+    study.optimize(
+        objective,
+        n_trials=n_trials,
+        timeout=budget_s,
+        callbacks=[report],
+        gc_after_trial=True,
+        catch=(Exception,),
+    )
     return result
 
 

@@ -16,8 +16,9 @@ import mlflow
 from review_sentiment.config import Settings
 from review_sentiment.modeling import tracking
 from review_sentiment.modeling.baseline import vader_metrics
+from review_sentiment.modeling.behaviour import MFT, behaviour_refusals, run_behavioural_tests
 from review_sentiment.modeling.onnx_export import ParityError
-from review_sentiment.modeling.selection import best_within_budget, promotion_decision
+from review_sentiment.modeling.selection import PromotionDecision, best_within_budget, promotion_decision
 from review_sentiment.modeling.train import load_training_data, train_model_kind
 from review_sentiment.progress import Progress
 from review_sentiment.serving.onnx_model import OnnxSentimentModel
@@ -38,9 +39,18 @@ def champion_test_score(name: str, texts: list[str], labels) -> tuple[float | No
 
 
 def register_and_promote(chosen: dict, settings: Settings, texts: list[str], labels) -> dict:
+    """Registers the chosen model: `champion` if it beats the champion and passes the behavioural tests'
+    minimum-functionality cases (settings.min_mft_pass_rate), else `challenger`, with the reason."""
     name = settings.registered_model_name
     champion_score, note = champion_test_score(name, texts, labels)
     decision = promotion_decision(chosen["test_macro_f1"], champion_score, settings.min_improvement)
+    graph = (
+        Path(chosen["onnx_path"]) if chosen.get("onnx_path") else tracking.load_onnx_uri(chosen["model_uri"])
+    )
+    behaviour = run_behavioural_tests(OnnxSentimentModel(graph).predict_proba)
+    refusals = behaviour_refusals(behaviour, {MFT: settings.min_mft_pass_rate})
+    if refusals:
+        decision = PromotionDecision(False, "; ".join(refusals))
     version = tracking.register(
         chosen["model_uri"],
         name,
@@ -64,6 +74,7 @@ def register_and_promote(chosen: dict, settings: Settings, texts: list[str], lab
         "reason": decision.reason,
         "champion_test_macro_f1_before": champion_score,
         "champion_note": note,
+        "behaviour": behaviour,
     }
 
 

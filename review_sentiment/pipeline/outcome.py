@@ -121,6 +121,8 @@ def outcome_record(
         "gate": gate,
         "candidates": selection["candidates"],
         "failed_kinds": selection.get("failed_kinds", []),
+        "baseline": selection.get("baseline"),
+        "behaviour": selection.get("behaviour"),
         "outcome_uri": run["paths"]["outcome"],
         "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }

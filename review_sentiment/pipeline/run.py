@@ -123,7 +123,9 @@ class PipelineConfig(BaseModel):
     min_macro_f1: float = Field(default=0.6, ge=0.0, le=1.0)
     # A challenger must beat the champion's macro-F1 on the same test split by at least this much.
     min_improvement: float = Field(default=0.0, ge=0.0, le=1.0)
-    latency_budget_ms: float = Field(default=5.0, gt=0.0)
+    latency_budget_ms: float = Field(default=50.0, gt=0.0)
+    # Behavioural tests in the gate: the least share of minimum-functionality cases the challenger must pass.
+    min_mft_pass_rate: float = Field(default=1.0, ge=0.0, le=1.0)
 
 
 class RunBuckets(BaseModel):
@@ -154,6 +156,7 @@ def plan_run(request: RunRequest, config: PipelineConfig, buckets: RunBuckets, r
             "min_macro_f1": config.min_macro_f1,
             "min_improvement": config.min_improvement,
             "latency_budget_ms": config.latency_budget_ms,
+            "min_behaviour_pass_rates": {"minimum_functionality": config.min_mft_pass_rate},
             "max_concurrency": concurrency,
             "trials_per_kind": trials,
             "trials_per_kind_arg": str(trials),  # container environment values are strings

@@ -13,7 +13,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from review_sentiment.modeling.selection import RESULT_METRICS, best_within_budget, promotion_decision
+from review_sentiment.modeling.behaviour import MFT, behaviour_refusals, pass_rates, run_behavioural_tests
+from review_sentiment.modeling.selection import (
+    RESULT_METRICS,
+    NoModelWithinBudget,
+    best_within_budget,
+    promotion_decision,
+)
 from review_sentiment.pipeline.outcome import describe_failure
 from review_sentiment.s3_io import split_s3_uri
 from review_sentiment.serving.champion import Champion
@@ -66,6 +72,9 @@ def candidate_from_result(result: dict, output_uri: str, parity_bounds: dict | N
         "mlflow_run_id": result.get("mlflow_run_id", ""),
         "data_hash": result.get("data_hash", ""),
         "output_uri": base,
+        # VADER on the same test rows (the training job scores it beside the model)
+        "vader_test_macro_f1": result.get("vader_test_macro_f1"),
+        "vader_test_accuracy": result.get("vader_test_accuracy"),
     }
 
 
@@ -122,6 +131,39 @@ def load_test_split(s3, processed_uri: str) -> tuple[list[str], np.ndarray]:
     return texts, np.asarray(labels, dtype=np.int64)
 
 
+def behaviour_of(s3, candidate: dict) -> dict:
+    """Behavioural test report (modeling.behaviour) of a candidate's ONNX graph, run with onnxruntime;
+    {"error": reason} when the graph cannot be read or run (the gate then refuses the candidate)."""
+    from review_sentiment.serving.onnx_model import OnnxSentimentModel
+
+    try:
+        model = OnnxSentimentModel(read_bytes(s3, candidate["onnx_uri"]))
+        return run_behavioural_tests(model.predict_proba)
+    except Exception as exc:  # S3 errors, a broken graph: refused with the reason, never a crash
+        return {"error": f"{candidate['onnx_uri']}: {type(exc).__name__}: {exc}"}
+
+
+def behaviour_of_best(s3, candidates: list[dict], latency_budget_ms: float) -> dict | None:
+    """The behavioural report of the candidate `decide` will pick (None when there is none to pick)."""
+    try:
+        return behaviour_of(s3, best_within_budget(candidates, latency_budget_ms))
+    except (NoModelWithinBudget, ValueError):
+        return None  # decide() raises with the reason
+
+
+def baseline_row(candidates: list[dict]) -> dict | None:
+    """VADER on the run's test rows, as the training jobs reported it (None when none did)."""
+    for c in candidates:
+        if c.get("vader_test_macro_f1") is not None:
+            return {
+                "model_kind": "VADER (lexicon)",
+                "test_macro_f1": float(c["vader_test_macro_f1"]),
+                "test_accuracy": float(c["vader_test_accuracy"]),
+                "test_rows": c.get("test_rows", 0),
+            }
+    return None
+
+
 def decide(
     candidates: list[dict],
     failed: list[dict],
@@ -129,8 +171,14 @@ def decide(
     champion_test_macro_f1: float | None,
     settings: dict,
     champion_note: str = "",
+    behaviour: dict | None = None,
 ) -> dict:
-    """The selection record the promotion gate reads: best candidate, champion on the same split, gate."""
+    """The selection record the promotion gate reads: best candidate, champion on the same split, gate.
+
+    `behaviour` is the best candidate's behavioural test report: a pass rate below
+    settings["min_behaviour_pass_rates"] (default: every minimum-functionality case) refuses it whatever
+    its macro-F1, and the failed cases are the recorded reason.
+    """
     if not candidates:
         causes = "; ".join(f"{f['model_kind']}: {f['error']} {f['cause']}".strip() for f in failed)
         raise NoModelTrained(f"no model kind produced a model ({causes or 'no training jobs ran'})")
@@ -144,6 +192,9 @@ def decide(
         reasons.append(
             f"test macro-F1 {best['test_macro_f1']:.4f} is below the configured minimum {min_f1:.4f}"
         )
+    min_rates = settings.get("min_behaviour_pass_rates") or {MFT: 1.0}
+    behaviour_reasons = behaviour_refusals(behaviour, min_rates) if behaviour is not None else []
+    reasons += behaviour_reasons
     if not decision.promote:
         reasons.append(decision.reason)
     passed = not reasons
@@ -151,6 +202,8 @@ def decide(
         "best": best,
         "candidates": sorted(candidates, key=lambda c: -c["val_macro_f1"]),
         "failed_kinds": failed,
+        "baseline": baseline_row(candidates),
+        "behaviour": behaviour,
         "champion": None
         if champion is None
         else {
@@ -165,6 +218,9 @@ def decide(
             "min_improvement": float(settings["min_improvement"]),
             "champion_macro_f1": champion_test_macro_f1,
             "beats_champion": decision.promote,
+            "behaviour_passed": not behaviour_reasons,
+            "behaviour_pass_rates": pass_rates(behaviour) if behaviour is not None else None,
+            "min_behaviour_pass_rates": min_rates,
             "passed": passed,
             "reasons": reasons or [decision.reason],
         },

@@ -120,6 +120,7 @@ def _choose(state: dict, document: dict) -> str:
         (0.70, True, 0.75, "RegisterChallenger"),  # worse
         (0.55, True, None, "RegisterChallenger"),  # under the configured minimum
         (0.80, False, None, "RegisterChallenger"),  # ONNX parity failed
+        (0.90, True, None, "RegisterChallenger"),  # fails the behavioural minimum-functionality cases
     ],
 )
 def test_the_promotion_gate_agrees_with_the_domain_decision(challenger_f1, parity, champion_f1, expected):
@@ -132,7 +133,13 @@ def test_the_promotion_gate_agrees_with_the_domain_decision(challenger_f1, parit
     }
     champion = None if champion_f1 is None else Champion("m", "1", "logreg", "s3://b/k", champion_f1, "r")
     settings = {"latency_budget_ms": 5.0, "min_improvement": 0.0, "min_macro_f1": 0.6}
-    selection = decide([candidate], [], champion, champion_f1, settings)
+    behaviour = None
+    if challenger_f1 == 0.90:
+        behaviour = {
+            test: {"passed": 3, "total": 4, "pass_rate": 0.75, "failures": ["'Awful.': expected negative"]}
+            for test in ("minimum_functionality", "invariance", "directional")
+        }
+    selection = decide([candidate], [], champion, champion_f1, settings, behaviour=behaviour)
     chosen = _choose(ASL["States"]["PromotionGate"], {"decision": {"selection": selection}})
     assert chosen == expected
     assert selection["gate"]["passed"] is (expected == "Promote")

@@ -268,3 +268,37 @@ def test_a_warm_environment_follows_promotion_and_rollback(serving, lambda_conte
     write_champion(ssm, CHAMPION_PARAMETER, rolled_back(read_champion(ssm, CHAMPION_PARAMETER)))
     assert version() == "1"
     assert serving.models().loads == 3  # one load per version change, none for the unchanged calls
+
+
+@pytest.mark.slow
+def test_a_transformer_champion_is_served_with_the_same_response_shape(
+    serving, lambda_context, tiny_transformer
+):
+    """The API contract does not depend on the model kind: promote a transformer graph (tokenizer inside)
+    and the same requests get answers with the same fields and types."""
+    text = "NOT WORTH İT, BORİNG AND POİNTLESS"
+    reviews = {"reviews": [{"reviewText": text}, {"reviewText": "Loved it"}]}
+    _, before, _ = call(serving, lambda_context, "/predict", {"reviewText": text})
+    _, batch_before, _ = call(serving, lambda_context, "/batch_predict", reviews)
+    aws.client("s3").put_object(Bucket="models", Key="v2-transformer.onnx", Body=tiny_transformer)
+    ssm = aws.client("ssm")
+    champion = Champion(
+        model_name="review-sentiment",
+        version="2",
+        model_kind="transformer",
+        model_uri="s3://models/v2-transformer.onnx",
+        test_macro_f1=0.9,
+        run_id="run-2",
+    )
+    write_champion(ssm, CHAMPION_PARAMETER, promoted(champion, read_champion(ssm, CHAMPION_PARAMETER)))
+    status, after, _ = call(serving, lambda_context, "/predict", {"reviewText": text})
+    assert status == 200 and after["model"]["kind"] == "transformer" and after["model"]["version"] == "2"
+    assert {k: type(v) for k, v in after.items()} == {k: type(v) for k, v in before.items()}
+    status, batch, _ = call(serving, lambda_context, "/batch_predict", reviews)
+    assert status == 200 and batch.keys() == batch_before.keys()
+    assert [r.keys() for r in batch["results"]] == [r.keys() for r in batch_before["results"]]
+    # the Unicode spelling is served as its ASCII twin
+    _, twin, _ = call(
+        serving, lambda_context, "/predict", {"reviewText": "NOT WORTH IT, BORING AND POINTLESS"}
+    )
+    assert twin["probabilities"] == after["probabilities"]

@@ -141,15 +141,23 @@ def result(kind: str, val: float, test: float, p99: float = 1.0, agreement: floa
         "parity_max_prob_diff": 1e-6,
         "model_uri": f"runs:/abc/{kind}",
         "mlflow_run_id": "abc",
+        "vader_test_macro_f1": 0.70,
+        "vader_test_accuracy": 0.69,
     }
 
 
-def plan(run_id: str = "run-1") -> dict:
+def plan(run_id: str = "run-1", min_mft_pass_rate: float = 0.0) -> dict:
+    """A planned run; the behavioural gate is off unless a test is about it."""
     root = f"s3://models/runs/{run_id}"
     return {
         "run_id": run_id,
         "trigger": "manual",
-        "settings": {"min_macro_f1": 0.5, "min_improvement": 0.0, "latency_budget_ms": 5.0},
+        "settings": {
+            "min_macro_f1": 0.5,
+            "min_improvement": 0.0,
+            "latency_budget_ms": 5.0,
+            "min_behaviour_pass_rates": {"minimum_functionality": min_mft_pass_rate},
+        },
         "paths": {
             "processed": f"s3://processed/runs/{run_id}/processed/",
             "outcome": f"{root}/outcome.json",
@@ -163,8 +171,11 @@ def trained(kind: str, run_id: str = "run-1") -> dict:
     return {"model_kind": kind, "status": "SUCCEEDED", "output_uri": f"s3://models/runs/{run_id}/{kind}/"}
 
 
-def test_select_best_takes_the_best_validation_score_and_lists_failed_kinds(aws_mock, lambda_context):
+def test_select_best_takes_the_best_validation_score_and_lists_failed_kinds(
+    aws_mock, lambda_context, tiny_model
+):
     handler = load_handler("select_best")
+    aws.client("s3").put_object(Bucket="models", Key="runs/run-1/mlp/model.onnx", Body=tiny_model.onnx)
     put_json("models", "runs/run-1/logreg/result.json", result("logreg", 0.70, 0.71))
     put_json("models", "runs/run-1/mlp/result.json", result("mlp", 0.80, 0.78))
     put_json("models", "runs/run-1/random_forest/result.json", result("random_forest", 0.90, 0.9, p99=50.0))
@@ -185,6 +196,48 @@ def test_select_best_takes_the_best_validation_score_and_lists_failed_kinds(aws_
     assert [f["model_kind"] for f in selection["failed_kinds"]] == ["hist_gradient_boosting"]
     assert selection["champion"] is None
     assert selection["gate"]["beats_champion"] is True and selection["gate"]["passed"] is True
+    assert selection["baseline"] == {
+        "model_kind": "VADER (lexicon)",
+        "test_macro_f1": 0.70,
+        "test_accuracy": 0.69,
+        "test_rows": 0,
+    }
+    # the behavioural tests ran on the chosen graph with onnxruntime and are recorded
+    assert selection["behaviour"]["minimum_functionality"]["total"] == 10
+    assert set(selection["gate"]["behaviour_pass_rates"]) == {
+        "minimum_functionality",
+        "invariance",
+        "directional",
+    }
+
+
+def test_the_behavioural_gate_refuses_a_challenger_that_fails_minimum_functionality(
+    aws_mock, lambda_context, inverted_model
+):
+    """Whatever its F1 (0.95 here, no champion to beat), a model that calls clear negatives positive and
+    clear positives negative is not promoted, and the failed cases are the recorded reason."""
+    handler = load_handler("select_best")
+    aws.client("s3").put_object(Bucket="models", Key="runs/run-1/mlp/model.onnx", Body=inverted_model)
+    put_json("models", "runs/run-1/mlp/result.json", result("mlp", 0.95, 0.95))
+    selection = handler.lambda_handler(
+        {"run": plan(min_mft_pass_rate=1.0), "training": [trained("mlp")]}, lambda_context
+    )
+    gate = selection["gate"]
+    assert gate["beats_champion"] is True  # F1 alone would promote it
+    assert gate["passed"] is False and gate["behaviour_passed"] is False
+    assert gate["behaviour_pass_rates"]["minimum_functionality"] < 1.0
+    reason = next(r for r in gate["reasons"] if r.startswith("behavioural test minimum_functionality"))
+    assert "expected negative, got positive" in reason or "expected positive, got negative" in reason
+    failures = selection["behaviour"]["minimum_functionality"]["failures"]
+    assert len(failures) == 10 - selection["behaviour"]["minimum_functionality"]["passed"] > 0
+
+
+def test_a_challenger_whose_graph_cannot_be_tested_is_not_promoted(aws_mock, lambda_context):
+    handler = load_handler("select_best")
+    put_json("models", "runs/run-1/mlp/result.json", result("mlp", 0.9, 0.9))  # no model.onnx beside it
+    selection = handler.lambda_handler({"run": plan(), "training": [trained("mlp")]}, lambda_context)
+    assert selection["gate"]["passed"] is False
+    assert any(r.startswith("behavioural tests could not run") for r in selection["gate"]["reasons"])
 
 
 def test_select_best_fails_clearly_when_no_kind_produced_a_model(aws_mock, lambda_context):

@@ -72,10 +72,15 @@ def test_the_summary_of_a_promotion_has_the_table_the_version_the_url_and_a_curl
         "challenger": {"model_kind": "logreg"},
         "candidates": [candidate],
         "failed_kinds": [{"model_kind": "mlp", "error": "e", "cause": "exit 1"}],
+        "baseline": {"model_kind": "VADER (lexicon)", "test_macro_f1": 0.7004, "test_accuracy": 0.6982},
+        "gate": {"behaviour_pass_rates": {"minimum_functionality": 1.0, "invariance": 0.75}},
     }
     result = ExecutionResult("arn:x", "SUCCEEDED", output, None, None, T0, T0 + timedelta(seconds=90))
     text = summary(result, _stack())
     assert "logreg *" in text and "0.750" in text and "4096" in text
+    vader_row = next(line for line in text.splitlines() if line.startswith("VADER (lexicon)"))
+    assert vader_row.split()[3:5] == ["0.700", "0.698"]  # same columns as the models: test F1, test acc
+    assert "behavioural tests: minimum_functionality 100%, invariance 75%" in text
     assert "mlp" in text and "FAILED: exit 1" in text
     assert "promoted version: 1 (logreg)" in text
     assert "http://127.0.0.1:4566/_aws/execute-api/abc123/local/predict" in text

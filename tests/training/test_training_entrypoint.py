@@ -12,6 +12,7 @@ from moto import mock_aws
 
 from review_sentiment import aws
 from review_sentiment.data.datasets import SPLITS, assign_split, load_shipped, with_labels
+from review_sentiment.modeling.onnx_export import probe_texts
 from review_sentiment.serving.onnx_model import OnnxSentimentModel
 from training import entrypoint
 
@@ -68,7 +69,9 @@ def test_one_kind_trains_from_s3_and_publishes_model_metrics_and_parity(s3, tmp_
     assert result["onnx_uri"] == "s3://models/runs/r1/logreg/model.onnx"
     assert result["parity_passed"] is True and 0.0 <= result["test_macro_f1"] <= 1.0
     parity = json.loads(read("parity_report.json"))
-    assert parity["passed"] is True and parity["rows"] == result["test_rows"]
+    # the held-out test rows plus the text-normalisation probes (onnx_export.NORMALISATION_PROBES)
+    assert parity["passed"] is True and parity["rows"] == result["test_rows"] + len(probe_texts())
+    assert result["vader_test_macro_f1"] is not None  # the baseline on the same test rows
     assert parity["label_agreement"] >= parity["min_label_agreement"]
     assert set(json.loads(read("metrics.json"))) >= set(entrypoint.METRIC_KEYS)
     model = OnnxSentimentModel(read("model.onnx"))

@@ -12,6 +12,7 @@ import pytest
 from review_sentiment.features.numeric import (
     NUMERIC_FEATURES,
     TEXT_INPUT,
+    model_texts,
     numeric_feature_row,
     numeric_features,
     onnx_inputs,
@@ -82,3 +83,19 @@ def test_scraped_markup_gets_the_features_its_cleaned_training_row_had():
     assert served[TEXT_INPUT][0, 0] == trained[TEXT_INPUT].iloc[0] == cleaned
     for name in NUMERIC_FEATURES:
         assert served[name][0, 0] == pytest.approx(trained[name].iloc[0]), name
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalised"),
+    [
+        ("NOT WORTH İT", "NOT WORTH IT"),  # U+0130: Python lowers it to "i" + U+0307
+        ("a \u212aindle", "a Kindle"),  # KELVIN SIGN
+        ("Straße GROẞ", "Strasse GROSS"),
+        ("ＡＷＦＵＬ…", "AWFUL..."),
+        ("<br/>ÉNORME &amp; naïve  ", "ENORME & naive"),
+    ],
+)
+def test_model_texts_normalise_once_for_every_model(raw, normalised):
+    assert model_texts([raw]) == [normalised]
+    assert model_texts(model_texts([raw])) == [normalised]  # idempotent
+    assert normalised.lower() == normalised.casefold()  # lowercasing has one answer left

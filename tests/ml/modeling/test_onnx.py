@@ -16,7 +16,14 @@ from review_sentiment.data.schema import LABEL_NAMES as SCHEMA_LABEL_NAMES
 from review_sentiment.features import text as text_features
 from review_sentiment.features.numeric import NUMERIC_FEATURES, TEXT_INPUT
 from review_sentiment.modeling.kinds import DEFAULT_PARAMS, build_pipeline, model_frame
-from review_sentiment.modeling.onnx_export import ParityError, export_with_parity_gate, parity, to_onnx
+from review_sentiment.modeling.onnx_export import (
+    NORMALISATION_PROBES,
+    ParityError,
+    export_with_parity_gate,
+    parity,
+    probe_texts,
+    to_onnx,
+)
 from review_sentiment.serving.onnx_model import LABEL_NAMES, ModelInputMismatch, OnnxSentimentModel
 
 # skl2onnx 1.20 passes booleans where onnx expects ints; harmless until onnx 7.34.
@@ -61,17 +68,46 @@ def test_every_kind_exports_one_graph_that_agrees_with_sklearn(kind, small_split
     onnx_bytes, report = export_with_parity_gate(pipeline, texts, 0.99, 0.05, {"model_kind": kind})
     graph = onnx.load_from_string(onnx_bytes)
     assert [i.name for i in graph.graph.input] == [TEXT_INPUT, *NUMERIC_FEATURES]
-    assert report.rows == len(texts) and report.passed
+    assert report.rows == len(texts) + len(probe_texts()) and report.passed
     assert report.label_agreement >= 0.99 and report.max_prob_diff <= 0.05
     _labels, proba = OnnxSentimentModel(onnx_bytes).predict_proba(texts)
     np.testing.assert_allclose(proba, pipeline.predict_proba(model_frame(texts)), atol=0.05)
     assert proba.shape == (len(texts), 2)
+    # The U+0130 / U+212A / sharp s texts: training (sklearn) and serving (ONNX) agree, and each scores
+    # exactly as its ASCII spelling does on both paths.
+    unicode_texts = [u for u, _ in NORMALISATION_PROBES]
+    ascii_texts = [a for _, a in NORMALISATION_PROBES]
+    served = OnnxSentimentModel(onnx_bytes)
+    trained_u = pipeline.predict_proba(model_frame(unicode_texts))
+    labels_u, served_u = served.predict_proba(unicode_texts)
+    np.testing.assert_array_equal(labels_u, pipeline.classes_[trained_u.argmax(axis=1)])
+    np.testing.assert_allclose(served_u, trained_u, atol=0.05 if kind != "logreg" else 1e-5)
+    np.testing.assert_array_equal(trained_u, pipeline.predict_proba(model_frame(ascii_texts)))
+    np.testing.assert_array_equal(served_u, served.predict_proba(ascii_texts)[1])
 
 
 def test_linear_model_parity_is_exact(logreg, small_splits):
     texts = [*small_splits.test["reviewText"].tolist(), "ÉNORME déception!!", "I LOVE IT", "", "5/5 a+"]
     report = parity(logreg, to_onnx(logreg), texts, 1.0, 1e-5)
     assert report.label_agreement == 1.0 and report.max_prob_diff < 1e-5
+
+
+def test_without_normalisation_sklearn_and_onnx_disagree_on_dotted_capital_i(logreg):
+    """The defect the normalisation removes: raw U+0130 lowercases differently in the two paths."""
+    text = NORMALISATION_PROBES[0][0]
+    tfidf = logreg.named_steps["features"].named_transformers_["text"].named_steps["tfidf"]
+    graph = convert_sklearn(
+        tfidf,
+        initial_types=[("t", StringTensorType([None, 1]))],
+        options={TfidfVectorizer: {"locale": text_features.ONNX_LOCALE}},
+    )
+    session = ort.InferenceSession(graph.SerializeToString(), providers=["CPUExecutionProvider"])
+    onnx_tfidf = session.run(None, {"t": np.asarray([text], dtype=object).reshape(-1, 1)})[0]
+    assert np.abs(onnx_tfidf - tfidf.transform([text]).toarray()).max() > 0.05  # the defect is real
+    normalised = model_frame([text])["reviewText"].tolist()
+    assert normalised == [NORMALISATION_PROBES[0][1]]
+    onnx_tfidf = session.run(None, {"t": np.asarray(normalised, dtype=object).reshape(-1, 1)})[0]
+    assert np.abs(onnx_tfidf - tfidf.transform(normalised).toarray()).max() < 1e-6
 
 
 def test_parity_gate_refuses_a_graph_that_disagrees(small_splits):

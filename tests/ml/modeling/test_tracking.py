@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import mlflow
 import numpy as np
 import pytest
@@ -79,9 +81,20 @@ def check_registry_flow(settings, trained, small_splits):
     assert tracking.alias_version(name, "champion") == third["version"]
     assert tracking.alias_version(name, "challenger") is None
 
+    # With the behavioural gate on, a far better F1 does not make a model that fails minimum-functionality
+    # cases the champion: it is registered as challenger and the failed cases are the reason.
+    gated = replace(settings, min_mft_pass_rate=1.0)
+    fourth = register_and_promote(log_candidate(trained, small_splits, score=2.0), gated, texts, labels)
+    if fourth["behaviour"]["minimum_functionality"]["pass_rate"] < 1.0:
+        assert fourth["alias"] == "challenger"
+        assert fourth["reason"].startswith("behavioural test minimum_functionality")
+        assert tracking.alias_version(name, "champion") == third["version"]
+    else:  # a model that passes every case is promoted on its F1
+        assert fourth["alias"] == "champion"
+
 
 def test_registry_aliases_on_sqlite(tmp_path, trained, small_splits):
-    settings = make_settings(tmp_path / "state")
+    settings = make_settings(tmp_path / "state", min_mft_pass_rate=0.0)
     check_registry_flow(settings, trained, small_splits)
     assert (tmp_path / "state" / "mlflow.db").exists()
     assert (tmp_path / "state" / "mlflow-artifacts").is_dir()
@@ -89,7 +102,7 @@ def test_registry_aliases_on_sqlite(tmp_path, trained, small_splits):
 
 @pytest.mark.postgres
 def test_registry_aliases_on_postgresql(tmp_path, trained, small_splits, postgres_database):
-    settings = make_settings(tmp_path / "state", mlflow_tracking_uri=postgres_database)
+    settings = make_settings(tmp_path / "state", mlflow_tracking_uri=postgres_database, min_mft_pass_rate=0.0)
     check_registry_flow(settings, trained, small_splits)
     assert not (tmp_path / "state" / "mlflow.db").exists()
     assert mlflow.get_tracking_uri() == postgres_database.replace("postgresql://", "postgresql+psycopg2://")

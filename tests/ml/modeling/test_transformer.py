@@ -1,0 +1,124 @@
+"""The transformer kind: a tiny fine-tune (few rows, 1 epoch, short max length), its ONNX export behind
+the parity gate against torch, int8 only when it passes, and serving with onnxruntime + tokenizers only."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from review_sentiment.features.numeric import model_texts
+from review_sentiment.modeling.onnx_export import NORMALISATION_PROBES, probe_texts
+from review_sentiment.serving.onnx_model import OnnxSentimentModel
+from review_sentiment.serving.tokenized import TOKEN_INPUTS, TOKENIZER_METADATA_KEY
+
+from ..conftest import make_settings
+
+transformer = pytest.importorskip("review_sentiment.modeling.transformer")
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
+
+TINY = {"learning_rate": 1e-4, "epochs": 1, "max_length": 32, "frozen_layers": 4}
+
+
+@pytest.fixture(scope="module")
+def fitted(small_splits):
+    texts, labels = transformer.training_rows(
+        small_splits.train["reviewText"].tolist(), small_splits.train["label"].tolist(), 48, seed=0
+    )
+    return transformer.fine_tune(TINY, texts, labels, seed=0)
+
+
+@pytest.fixture(scope="module")
+def held_out(small_splits) -> list[str]:
+    return small_splits.test["reviewText"].tolist()[:40]
+
+
+@pytest.fixture(scope="module")
+def graph(fitted) -> bytes:
+    return transformer.to_onnx(fitted, {"model_kind": "transformer"})
+
+
+def test_the_exported_graph_agrees_with_torch_on_held_out_and_unicode_rows(fitted, graph, held_out):
+    report = transformer.parity(fitted, graph, [*held_out, *probe_texts()], 1.0, 1e-4)
+    assert report.passed and report.rows == len(held_out) + len(probe_texts())
+    assert report.max_prob_diff < 1e-4
+
+
+def test_served_like_every_kind_from_the_graph_alone(graph):
+    model = OnnxSentimentModel(graph)
+    assert [i.name for i in model.session.get_inputs()] == list(TOKEN_INPUTS)
+    assert model.metadata["model_kind"] == "transformer"
+    assert TOKENIZER_METADATA_KEY not in model.metadata  # it is inside the graph, used by the encoder
+    labels, proba = model.predict_proba(["Loved it!", "", "Awful."])
+    assert labels.shape == (3,) and proba.shape == (3, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-5)
+    out = model.predict(["Loved it!"])
+    assert set(out[0]) == {"label", "label_index", "positive_probability"}
+
+
+def test_unicode_texts_score_as_their_ascii_spelling_and_the_tokenizer_agrees(fitted, graph):
+    """U+0130, KELVIN SIGN and sharp s: after model_texts the tokenizer's own normaliser (lowercase, strip
+    accents) is plain lowercasing, as scikit-learn's; so each probe encodes and scores as its ASCII twin."""
+    unicode_texts = [u for u, _ in NORMALISATION_PROBES]
+    ascii_texts = [a for _, a in NORMALISATION_PROBES]
+    for text in model_texts(unicode_texts):
+        assert fitted.tokenizer.normalize(text) == text.lower()
+    encoded_u, encoded_a = fitted.tokenizer.encode(unicode_texts), fitted.tokenizer.encode(ascii_texts)
+    for name in TOKEN_INPUTS:
+        np.testing.assert_array_equal(encoded_u[name], encoded_a[name])
+    model = OnnxSentimentModel(graph)
+    np.testing.assert_array_equal(model.predict_proba(unicode_texts)[1], model.predict_proba(ascii_texts)[1])
+    np.testing.assert_array_equal(fitted.predict_proba(unicode_texts), fitted.predict_proba(ascii_texts))
+
+
+def test_int8_is_kept_only_when_it_passes_the_gate_and_the_f1_bound(tmp_path, fitted, held_out, small_splits):
+    val_texts = small_splits.validation["reviewText"].tolist()[:40]
+    val_labels = small_splits.validation["label"].tolist()[:40]
+    # An impossible macro-F1 bound: int8 may not lose anything, not even -1: the fp32 graph ships.
+    strict = make_settings(tmp_path / "a", int8_max_f1_loss=-1.0, parity_min_label_agreement=0.0)
+    onnx_bytes, report, record = transformer.export_with_parity_gate(
+        fitted, held_out, strict, {"model_kind": "transformer"}, val_texts, val_labels
+    )
+    assert record["int8_kept"] is False and "loses more than -1.0" in record["int8_reason"]
+    assert OnnxSentimentModel(onnx_bytes).metadata["quantization"] == "none"
+    assert record["int8_size_bytes"] < record["fp32_size_bytes"] / 3
+    # Loose bounds: the int8 graph ships, and its parity report is the one returned.
+    loose = make_settings(tmp_path / "b", int8_max_f1_loss=1.0, parity_min_label_agreement=0.0)
+    onnx_bytes, report, record = transformer.export_with_parity_gate(
+        fitted, held_out, loose, {"model_kind": "transformer"}, val_texts, val_labels
+    )
+    assert record["int8_kept"] is True
+    assert OnnxSentimentModel(onnx_bytes).metadata["quantization"] == "int8-dynamic"
+    assert report.max_prob_diff == record["int8_parity_max_prob_diff"]
+    # Off by configuration: fp32 only.
+    off = make_settings(tmp_path / "c", int8_quantization=False)
+    _, _, record = transformer.export_with_parity_gate(fitted, held_out, off)
+    assert record == {"int8_enabled": False, "int8_kept": False}
+
+
+def test_the_serving_path_never_imports_torch(tmp_path, graph):
+    path = tmp_path / "model.onnx"
+    path.write_bytes(graph)
+    code = (
+        "import sys, json\n"
+        "from review_sentiment.serving.onnx_model import OnnxSentimentModel\n"
+        f"out = OnnxSentimentModel({str(path)!r}).predict(['NOT WORTH İT'])\n"
+        "heavy = [m for m in ('torch', 'transformers', 'sklearn', 'pandas') if m in sys.modules]\n"
+        "print(json.dumps({'heavy': heavy, 'label': out[0]['label']}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answer["heavy"] == [] and answer["label"] in ("positive", "negative")
+
+
+def test_a_fit_stops_at_its_deadline(small_splits):
+    texts = small_splits.train["reviewText"].tolist()[:64]
+    labels = small_splits.train["label"].tolist()[:64]
+    started = time.monotonic()
+    fitted = transformer.fine_tune(TINY, texts, labels, seed=0, deadline=time.monotonic())
+    assert fitted.stopped_at_deadline is True
+    assert time.monotonic() - started < 120  # loading the encoder, no training step
