@@ -277,9 +277,9 @@ def test_a_transformer_champion_is_served_with_the_same_response_shape(
     """The API contract does not depend on the model kind: promote a transformer graph (tokenizer inside)
     and the same requests get answers with the same fields and types."""
     text = "NOT WORTH İT, BORİNG AND POİNTLESS"
-    batch_body = {"reviews": [{"reviewText": text}, {"reviewText": "Loved it"}]}
+    reviews = {"reviews": [{"reviewText": text}, {"reviewText": "Loved it"}]}
     _, before, _ = call(serving, lambda_context, "/predict", {"reviewText": text})
-    _, batch_before, _ = call(serving, lambda_context, "/batch_predict", batch_body)
+    _, batch_before, _ = call(serving, lambda_context, "/batch_predict", reviews)
     aws.client("s3").put_object(Bucket="models", Key="v2-transformer.onnx", Body=tiny_transformer)
     ssm = aws.client("ssm")
     champion = Champion(
@@ -294,10 +294,11 @@ def test_a_transformer_champion_is_served_with_the_same_response_shape(
     status, after, _ = call(serving, lambda_context, "/predict", {"reviewText": text})
     assert status == 200 and after["model"]["kind"] == "transformer" and after["model"]["version"] == "2"
     assert {k: type(v) for k, v in after.items()} == {k: type(v) for k, v in before.items()}
-    status, batch, _ = call(serving, lambda_context, "/batch_predict", batch_body)
+    status, batch, _ = call(serving, lambda_context, "/batch_predict", reviews)
     assert status == 200 and batch.keys() == batch_before.keys()
     assert [r.keys() for r in batch["results"]] == [r.keys() for r in batch_before["results"]]
     # the Unicode spelling is served as its ASCII twin
-    ascii_twin = {"reviewText": "NOT WORTH IT, BORING AND POINTLESS"}
-    _, twin, _ = call(serving, lambda_context, "/predict", ascii_twin)
+    _, twin, _ = call(
+        serving, lambda_context, "/predict", {"reviewText": "NOT WORTH IT, BORING AND POINTLESS"}
+    )
     assert twin["probabilities"] == after["probabilities"]
