@@ -41,13 +41,30 @@ $(SAM_VENV)/.stamp: requirements/sam.txt
 .PHONY: sam-venv
 sam-venv: $(SAM_VENV)/.stamp ## SAM CLI and samlocal in their own environment
 
+# The Lambda runtime the functions declare (template.yaml's LambdaRuntime; layers/lambda_build.mk builds
+# for it) and a Lambda-like interpreter of that version for the embedded local cloud: awslambdaric and
+# boto3 only, no pip, nothing of the project's environment.
+LAMBDA_RUNTIME      ?= python3.12
+LAMBDA_RUNTIME_VENV := .venv-lambda-$(LAMBDA_RUNTIME)
+$(LAMBDA_RUNTIME_VENV)/.stamp: requirements/lambda-runtime.txt
+	@py=$$(scripts/find_python.sh $(patsubst python%,%,$(LAMBDA_RUNTIME))) && \
+		{ [ -x $(LAMBDA_RUNTIME_VENV)/bin/python ] || $$py -m venv --without-pip $(LAMBDA_RUNTIME_VENV); } && \
+		$$py -m pip --python $(LAMBDA_RUNTIME_VENV)/bin/python install -q --disable-pip-version-check \
+			-r requirements/lambda-runtime.txt
+	@touch $@
+
+.PHONY: lambda-runtime-venv
+lambda-runtime-venv: $(LAMBDA_RUNTIME_VENV)/.stamp ## the functions' runtime for the local cloud (LAMBDA_RUNTIME, default python3.12)
+
+LOCAL_CLOUD_ENVS := venv localstack-venv sam-venv lambda-runtime-venv
+
 # --- the two commands of the README -------------------------------------------------------------
 .PHONY: run
-run: venv localstack-venv sam-venv ## the main job: local cloud, deploy, training pipeline, model on the API
+run: $(LOCAL_CLOUD_ENVS) ## the main job: local cloud, deploy, training pipeline, model on the API
 	$(PY) -m stack run $(RUN_ARGS)
 
 .PHONY: test
-test: venv localstack-venv sam-venv ## every test
+test: $(LOCAL_CLOUD_ENVS) ## every test
 	$(VENV)/bin/pytest
 
 # --- the rest ---------------------------------------------------------------------------------
@@ -69,7 +86,7 @@ EVENT    ?=
 LOCAL_CLOUD := $(PY) -m local_cloud
 
 .PHONY: up
-up: venv localstack-venv ## start the local cloud (LOCAL_CLOUD_PORT, default 4566) and wait until healthy
+up: venv localstack-venv lambda-runtime-venv ## start the local cloud (LOCAL_CLOUD_PORT, default 4566) and wait until healthy
 	$(LOCAL_CLOUD) up
 
 .PHONY: down
@@ -85,7 +102,7 @@ logs: ## LocalStack's log (follow it)
 	$(LOCAL_CLOUD) logs -f
 
 .PHONY: deploy
-deploy: venv localstack-venv sam-venv ## sam build + deploy TEMPLATE (template.yaml) to the local cloud
+deploy: $(LOCAL_CLOUD_ENVS) ## sam build + deploy TEMPLATE (template.yaml) to the local cloud
 	$(LOCAL_CLOUD) deploy --template $(TEMPLATE)
 
 .PHONY: invoke
