@@ -110,6 +110,11 @@ invoke: venv ## invoke a deployed function without Docker: make invoke FUNCTION=
 	@test -n "$(FUNCTION)" || { echo "usage: make invoke FUNCTION=<LogicalId> [EVENT=events/<file>.json]"; exit 2; }
 	$(LOCAL_CLOUD) invoke $(FUNCTION) --template $(TEMPLATE) $(if $(EVENT),-e $(EVENT))
 
+.PHONY: lambda-sizes
+lambda-sizes: venv sam-venv ## sam build (for AWS, into .aws-sam/build) and each function's unzipped size with layers
+	.venv-sam/bin/sam build --template-file $(TEMPLATE)
+	$(PY) -m stack sizes --build-dir .aws-sam/build
+
 .PHONY: validate
 validate: sam-venv ## sam validate --lint on TEMPLATE
 	.venv-sam/bin/sam validate --lint --template-file $(TEMPLATE)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from review_sentiment import aws
 from review_sentiment.progress import Progress
+from stack.package_sizes import function_sizes, size_table
 from stack.settings import DOMAIN_PACKAGE, GLUE_SCRIPTS, TEMPLATE, StackSettings
 
 
@@ -87,6 +88,7 @@ def deploy_stack(
     local cloud runs the functions on those packages alone. SAM's own build cache is not used.
     """
     from local_cloud import stacks
+    from local_cloud.controller import LocalCloudError
     from local_cloud.deploy import run_sam
 
     settings.state_dir.mkdir(parents=True, exist_ok=True)
@@ -111,6 +113,10 @@ def deploy_stack(
         None,
         template.parent,
     )
+    sizes = function_sizes(build_dir)
+    progress("unzipped size of each function with its layers (Lambda's limit: 250 MB):\n" + size_table(sizes))
+    if too_big := [size.function for size in sizes if not size.within_limit]:
+        raise LocalCloudError(f"{', '.join(too_big)}: over Lambda's 250 MB unzipped limit (AWS would refuse)")
     if bucket := stacks.deploy_parameter("s3_bucket", "default"):  # samconfig's upload bucket
         _ensure_bucket(bucket)
     run_sam(
