@@ -177,7 +177,8 @@ def test_a_function_sees_its_code_its_layers_and_the_runtime_only(local_aws):
     assert report["boto3"]
     # ... and no folder on its path belongs to the project's ML environment or LocalStack's
     repo = Path(__file__).resolve().parents[2]
-    foreign = [p for p in report["path"] if p.startswith(str(repo / ".venv") + "/") or ".venv-localstack" in p]
+    ml_env, localstack_env = f"{repo}/.venv/", f"{repo}/.venv-localstack/"
+    foreign = [p for p in report["path"] if p.startswith((ml_env, localstack_env))]
     assert foreign == [], foreign
     assert ".venv-lambda-python3.12" in report["executable"]
 
