@@ -58,13 +58,22 @@ lambda-runtime-venv: $(LAMBDA_RUNTIME_VENV)/.stamp ## the functions' runtime for
 
 LOCAL_CLOUD_ENVS := venv localstack-venv sam-venv lambda-runtime-venv
 
+# `docker compose config` checks docker-compose.localstack.yml without a Docker engine; where the docker
+# client has no compose plugin, Debian's docker-compose does it (installed here when apt-get can).
+.PHONY: compose-checker
+compose-checker:
+	@docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null || \
+	{ command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && echo "installing Debian's docker-compose ..." && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; } || \
+	echo "note: no docker compose; install Debian's docker-compose for tests/local_cloud/test_compose.py"
+
 # --- the two commands of the README -------------------------------------------------------------
 .PHONY: run
 run: $(LOCAL_CLOUD_ENVS) ## the main job: local cloud, deploy, training pipeline, model on the API
 	$(PY) -m stack run $(RUN_ARGS)
 
 .PHONY: test
-test: $(LOCAL_CLOUD_ENVS) ## every test
+test: $(LOCAL_CLOUD_ENVS) compose-checker ## every test
 	$(VENV)/bin/pytest
 
 # --- the rest ---------------------------------------------------------------------------------
