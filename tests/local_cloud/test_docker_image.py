@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tempfile
 import time
 import urllib.request
+from pathlib import Path
 
 import boto3
 import pytest
@@ -33,15 +35,24 @@ def _image_python_version() -> str:
 
 
 @pytest.fixture(scope="module")
-def image_localstack(tmp_path_factory):
-    """(endpoint URL, prefix) of a LocalStack installed and started by the image's own scripts."""
+def image_localstack():
+    """(endpoint URL, prefix) of a LocalStack installed and started by the image's own scripts.
+
+    In a temporary folder of its own: pytest's numbered folders are pruned by later sessions, and the
+    install takes minutes."""
+    with tempfile.TemporaryDirectory(prefix="review-sentiment-image-steps-") as tmp:
+        yield from _install_and_start(Path(tmp))
+
+
+def _install_and_start(root: Path):
     version = _image_python_version()
     found = subprocess.run(
         [str(ROOT / "scripts" / "find_python.sh"), version], capture_output=True, text=True
     )
     if found.returncode != 0:
         pytest.fail(f"no Python {version} for the image's steps: {found.stderr.strip()}", pytrace=False)
-    prefix = tmp_path_factory.mktemp("image-prefix")
+    prefix = root / "opt"
+    prefix.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON", "VIRTUAL_ENV"))}
     began = time.monotonic()
     install = subprocess.run(
@@ -55,7 +66,8 @@ def image_localstack(tmp_path_factory):
     assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
     print(f"\nimage install steps took {time.monotonic() - began:.0f} s")
     port = free_port()
-    data = tmp_path_factory.mktemp("image-data")
+    data = root / "data"
+    data.mkdir()
     log = (data / "localstack.log").open("wb")
     start_env = {
         **env,

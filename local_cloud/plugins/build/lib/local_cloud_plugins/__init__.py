@@ -1,0 +1,1 @@
+"""LocalStack plugins for the embedded local cloud (installed into LocalStack's own venv)."""
