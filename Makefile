@@ -121,7 +121,7 @@ invoke: venv ## invoke a deployed function without Docker: make invoke FUNCTION=
 
 .PHONY: lambda-sizes
 lambda-sizes: venv sam-venv ## sam build (for AWS, into .aws-sam/build) and each function's unzipped size with layers
-	.venv-sam/bin/sam build --template-file $(TEMPLATE)
+	.venv-sam/bin/sam build --config-env aws --template-file $(TEMPLATE)
 	$(PY) -m stack sizes --build-dir .aws-sam/build
 
 .PHONY: validate
