@@ -11,8 +11,8 @@ PYTHON=${PYTHON:-python3}
 version=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 
 "$PYTHON" -m venv "$PREFIX/localstack"
-"$PREFIX/localstack/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements/localstack.txt
-"$PREFIX/localstack/bin/python" -m pip install --quiet --disable-pip-version-check ./local_cloud/plugins
+"$PREFIX/localstack/bin/python" -m pip install --quiet --disable-pip-version-check --no-compile -r requirements/localstack.txt
+"$PREFIX/localstack/bin/python" -m pip install --quiet --disable-pip-version-check --no-compile ./local_cloud/plugins
 
 "$PYTHON" -m venv --without-pip "$PREFIX/lambda-python$version"
 "$PREFIX/localstack/bin/python" -m pip --python "$PREFIX/lambda-python$version/bin/python" install --quiet \

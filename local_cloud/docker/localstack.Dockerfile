@@ -15,6 +15,7 @@ COPY requirements/localstack.txt requirements/lambda-runtime.txt requirements/
 COPY local_cloud/plugins local_cloud/plugins
 COPY local_cloud/docker/install_localstack.sh local_cloud/docker/start_localstack.sh local_cloud/docker/
 RUN PREFIX=/opt PYTHON=python3 sh local_cloud/docker/install_localstack.sh \
+    && python3 -m compileall -q /opt/localstack/lib \
     && useradd --create-home --uid 10001 localstack \
     && mkdir -p /var/lib/localstack \
     && chown localstack /var/lib/localstack

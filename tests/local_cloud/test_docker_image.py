@@ -88,7 +88,9 @@ def _install_and_start(root: Path):
     try:
         deadline = time.monotonic() + 120
         while True:
-            assert proc.poll() is None, (data / "localstack.log").read_text()[-3000:]
+            if proc.poll() is not None:
+                text = (data / "localstack.log").read_text()
+                pytest.fail(f"LocalStack from the image's steps exited:\n{text[:4000]}\n...\n{text[-2000:]}")
             assert time.monotonic() < deadline, "LocalStack from the image's steps was not healthy in 120 s"
             try:
                 with urllib.request.urlopen(f"{endpoint}/_localstack/health", timeout=2) as response:
