@@ -22,14 +22,14 @@ $(VENV)/.stamp: requirements/ml.txt requirements/dev.txt pyproject.toml
 venv: $(VENV)/.stamp ## the project's ML environment (Python 3.11)
 
 $(LOCALSTACK_VENV)/.stamp: requirements/localstack.txt $(wildcard local_cloud/plugins/pyproject.toml)
-	@py=$$(scripts/find_python.sh 3.13 3.12) && { [ -x $(LOCALSTACK_VENV)/bin/python ] || $$py -m venv $(LOCALSTACK_VENV); }
+	@py=$$(scripts/find_python.sh 3.13) && { [ -x $(LOCALSTACK_VENV)/bin/python ] || $$py -m venv $(LOCALSTACK_VENV); }
 	$(LOCALSTACK_VENV)/bin/python -m pip install -q --upgrade pip
 	$(LOCALSTACK_VENV)/bin/python -m pip install -q -r requirements/localstack.txt
 	@if [ -f local_cloud/plugins/pyproject.toml ]; then $(LOCALSTACK_VENV)/bin/python -m pip install -q -e local_cloud/plugins; fi
 	@touch $@
 
 .PHONY: localstack-venv
-localstack-venv: $(LOCALSTACK_VENV)/.stamp ## LocalStack's own environment (Python >= 3.12) with the project's plugins
+localstack-venv: $(LOCALSTACK_VENV)/.stamp ## LocalStack's own environment (Python 3.13) with the project's plugins
 
 SAM_VENV := .venv-sam
 $(SAM_VENV)/.stamp: requirements/sam.txt

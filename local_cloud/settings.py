@@ -23,7 +23,7 @@ PROJECT_PYTHON = REPO_ROOT / ".venv" / "bin" / "python"
 # Lambda-like runtimes (`make lambda-runtime-venv`): .venv-lambda-python3.12 runs python3.12 functions with
 # awslambdaric and boto3 only, as AWS's runtime does; never the project's environment.
 LAMBDA_RUNTIME_VENV_GLOB = ".venv-lambda-python3.*"
-MIN_LOCALSTACK_PYTHON = (3, 12)
+MIN_LOCALSTACK_PYTHON = (3, 13)  # localstack-core 2026.3.0 imports warnings.deprecated (3.13)
 
 # The name under which local_cloud/plugins registers its Lambda runtime executor.
 LAMBDA_EXECUTOR_PLUGIN = "local-process"

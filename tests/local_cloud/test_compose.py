@@ -86,7 +86,7 @@ def test_localstack_image_matches_the_host_pins(compose):
     # AND its Lambda interpreter is the functions' runtime, with the same runtime packages as the host's
     template = (ROOT / "template.yaml").read_text()
     declared = re.search(r"^  LambdaRuntime:\n(?:    .*\n)*?    Default: (\S+)", template, re.M).group(1)
-    assert f"python{localstack['build']['args']['PYTHON_VERSION']}" == declared
+    assert f"python{localstack['build']['args']['LAMBDA_PYTHON_VERSION']}" == declared
     assert "-r requirements/lambda-runtime.txt" in install
     assert _pin("requirements/lambda-runtime.txt", "awslambdaric") == _pin(
         "requirements/ml.txt", "awslambdaric"

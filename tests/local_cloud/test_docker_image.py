@@ -1,5 +1,6 @@
 """The Docker image's install and start steps, run as scripts on the host (no Docker engine here): a fresh
-prefix gets localstack-core with the host's pins, the plugins and a python3.12 Lambda runtime, and the
+prefix gets localstack-core with the host's pins (on Python 3.13), the plugins and a python3.12 Lambda
+runtime, and the
 LocalStack it starts serves the plugins' services and runs a python3.12 function, with no auth token.
 
 The install reuses pip's cache, so after the first run it takes about a minute on 2 cores.
@@ -31,7 +32,16 @@ DOCKER = ROOT / "local_cloud" / "docker"
 
 def _image_python_version() -> str:
     compose = (ROOT / "docker-compose.localstack.yml").read_text()
-    return compose.split('PYTHON_VERSION: "', 1)[1].split('"', 1)[0]
+    return compose.split('LAMBDA_PYTHON_VERSION: "', 1)[1].split('"', 1)[0]
+
+
+def _python(version: str) -> str:
+    found = subprocess.run(
+        [str(ROOT / "scripts" / "find_python.sh"), version], capture_output=True, text=True
+    )
+    if found.returncode != 0:
+        pytest.fail(f"no Python {version} for the image's steps: {found.stderr.strip()}", pytrace=False)
+    return found.stdout.strip()
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +68,12 @@ def _install_and_start(root: Path):
     install = subprocess.run(
         ["sh", str(DOCKER / "install_localstack.sh")],
         cwd=ROOT,
-        env={**env, "PREFIX": str(prefix), "PYTHON": found.stdout.strip()},
+        env={
+            **env,
+            "PREFIX": str(prefix),
+            "PYTHON": _python("3.13"),
+            "LAMBDA_PYTHON": _python(_image_python_version()),
+        },
         capture_output=True,
         text=True,
         timeout=1200,
