@@ -14,8 +14,13 @@ version=$("$LAMBDA_PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])
 pip_install="-m pip install --quiet --disable-pip-version-check"
 
 "$PYTHON" -m venv "$PREFIX/localstack"
+# the plugins are built from a copy: a build leaves build/ and *.egg-info beside the sources
+plugins=$(mktemp -d)
+cp -R local_cloud/plugins/. "$plugins/"
+rm -rf "$plugins/build" "$plugins"/*.egg-info
 # shellcheck disable=SC2086
-"$PREFIX/localstack/bin/python" $pip_install --no-compile -r requirements/localstack.txt ./local_cloud/plugins
+"$PREFIX/localstack/bin/python" $pip_install --no-compile -r requirements/localstack.txt "$plugins"
+rm -rf "$plugins"
 
 "$LAMBDA_PYTHON" -m venv --without-pip "$PREFIX/lambda-python$version"
 # shellcheck disable=SC2086

@@ -1,1 +1,0 @@
-"""LocalStack plugins for the embedded local cloud (installed into LocalStack's own venv)."""
