@@ -11,7 +11,7 @@ PREFIX=${PREFIX:-/opt}
 PYTHON=${PYTHON:-python3.13}
 LAMBDA_PYTHON=${LAMBDA_PYTHON:-python3.12}
 version=$("$LAMBDA_PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-pip_install="-m pip install --quiet --disable-pip-version-check"
+pip_flags="--quiet --disable-pip-version-check"
 
 "$PYTHON" -m venv "$PREFIX/localstack"
 # the plugins are built from a copy: a build leaves build/ and *.egg-info beside the sources
@@ -19,11 +19,11 @@ plugins=$(mktemp -d)
 cp -R local_cloud/plugins/. "$plugins/"
 rm -rf "$plugins/build" "$plugins"/*.egg-info
 # shellcheck disable=SC2086
-"$PREFIX/localstack/bin/python" $pip_install --no-compile -r requirements/localstack.txt "$plugins"
+"$PREFIX/localstack/bin/python" -m pip install $pip_flags --no-compile -r requirements/localstack.txt "$plugins"
 rm -rf "$plugins"
 
 "$LAMBDA_PYTHON" -m venv --without-pip "$PREFIX/lambda-python$version"
 # shellcheck disable=SC2086
-"$PREFIX/localstack/bin/python" $pip_install --python "$PREFIX/lambda-python$version/bin/python" \
+"$PREFIX/localstack/bin/python" -m pip --python "$PREFIX/lambda-python$version/bin/python" install $pip_flags \
     -r requirements/lambda-runtime.txt
 echo "installed LocalStack in $PREFIX/localstack and the python$version Lambda runtime in $PREFIX/lambda-python$version"
