@@ -78,7 +78,7 @@ def test_localstack_image_matches_the_host_pins(compose):
     # exit without an auth token), the project's plugins and the local-process executor
     assert re.search(r"^FROM python:", dockerfile, re.M) and "FROM localstack/" not in dockerfile
     assert "COPY requirements/localstack.txt" in dockerfile and "-r requirements/localstack.txt" in install
-    assert "COPY local_cloud/plugins" in dockerfile and "./local_cloud/plugins" in install
+    assert "COPY local_cloud/plugins" in dockerfile and "cp -R local_cloud/plugins/." in install
     assert (
         "LAMBDA_RUNTIME_EXECUTOR:-local-process"
         in (ROOT / "local_cloud/docker/start_localstack.sh").read_text()
