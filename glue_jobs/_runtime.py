@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import os
 import shutil
 import sys
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 from review_sentiment import s3_io
 from review_sentiment.progress import Progress
@@ -67,6 +69,9 @@ def resolve_args(
         except SystemExit:  # its argparse exits on a missing argument; say which instead
             missing = ", ".join(f"--{n}" for n in required if not _given(argv, n))
             raise JobArgumentError(f"missing job argument(s): {missing}") from None
+    blank = [name for name in [*required, *present] if not str(resolved.get(name, "")).strip()]
+    if blank:  # an empty path would mean the working directory
+        raise JobArgumentError(f"job argument(s) without a value: {', '.join('--' + n for n in blank)}")
     return {**optional, **resolved}
 
 
@@ -80,10 +85,13 @@ def _parse_args(argv: Sequence[str], required: Sequence[str], optional: Sequence
         raise JobArgumentError(
             f"missing job argument(s): {', '.join('--' + n for n in missing)}; pass them as `--name value`"
         )
-    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False, exit_on_error=False)
     for name in [*required, *optional]:
         parser.add_argument(f"--{name}", dest=name)
-    known, _ = parser.parse_known_args(argv[1:])
+    try:
+        known, _ = parser.parse_known_args(argv[1:])
+    except argparse.ArgumentError as exc:  # e.g. `--input_path` as the last word, without its value
+        raise JobArgumentError(f"job argument {exc.argument_name}: {exc.message} (`--name value`)") from None
     return {name: value for name, value in vars(known).items() if value is not None}
 
 
@@ -97,11 +105,29 @@ def float_arg(args: Mapping[str, str], name: str, low: float, high: float) -> fl
     return value
 
 
-def int_arg(args: Mapping[str, str], name: str) -> int:
+def int_arg(args: Mapping[str, str], name: str, low: int | None = None) -> int:
+    """`--name` as an integer of at least `low`; JobArgumentError naming it otherwise."""
     try:
-        return int(args[name])
+        value = int(args[name])
     except ValueError:
         raise JobArgumentError(f"--{name} must be an integer, got {args[name]!r}") from None
+    if low is not None and value < low:
+        raise JobArgumentError(f"--{name} must be at least {low}, got {value}")
+    return value
+
+
+def run_script(main: Callable[[], Any]) -> None:
+    """A job script's `__main__`: a user's mistake (a bad argument, no input, a rejected batch: the
+    ValueErrors the jobs raise) ends the process with one line `<ErrorType>: <message>` on stderr and exit
+    code 1, which the local cloud's Glue reports as the run's ErrorMessage. On AWS Glue (awsglue importable)
+    the exception propagates, as Glue takes a run's ErrorMessage from the uncaught exception."""
+    try:
+        main()
+    except ValueError as exc:
+        if importlib.util.find_spec("awsglue") is not None:
+            raise
+        print(f"{type(exc).__name__}: {' '.join(str(exc).split())}", file=sys.stderr, flush=True)
+        sys.exit(1)
 
 
 # --- locations ---------------------------------------------------------------------------------------
@@ -112,6 +138,8 @@ class JobStorage:
     staged: bool
     workdir: Path
     s3: Any = None  # a boto3 S3 client; review_sentiment.aws.client("s3") when None
+    # staged local copy -> the s3:// URI it came from (so reports and quarantine name the S3 object)
+    origins: dict[str, str] = field(default_factory=dict)
 
     def _client(self):
         if self.s3 is None:
@@ -127,13 +155,20 @@ class JobStorage:
             return sorted(f"s3://{bucket}/{key}" for key, _ in s3_io.data_objects(self._client(), uri))
         local = Path(self.input_dir(uri))
         if local.is_file():
+            if s3_io.is_s3(uri):
+                self.origins[str(local)] = uri
             return [str(local)]
         if not local.is_dir():
             return []
-        return sorted(
+        files = sorted(
             str(p) for p in local.rglob("*")
             if p.is_file() and p.stat().st_size > 0 and s3_io.is_data_file(str(p.relative_to(local)))
         )
+        if s3_io.is_s3(uri):
+            self.origins.update({f: s3_io.join(uri, Path(f).relative_to(local).as_posix()) for f in files})
+        return files
+
+
 
     def input_dir(self, uri: str) -> str:
         """`uri` readable by Spark: itself, or (staged) a local copy of the object or prefix."""
@@ -154,6 +189,13 @@ class JobStorage:
 
     def write_json(self, uri: str, payload: dict) -> None:
         s3_io.write_json(self._client() if s3_io.is_s3(uri) else None, uri, payload)
+
+
+def origin_of(path: str, origins: Mapping[str, str]) -> str:
+    """Where a file Spark read came from: the s3:// URI of a staged copy (JobStorage.origins), else the
+    path itself (Spark names local files file:/...)."""
+    local = unquote(urlparse(path).path) if path.startswith("file:") else path
+    return origins.get(local, path)
 
 
 # --- Spark ---------------------------------------------------------------------------------------------

@@ -33,7 +33,15 @@ import pandas as pd
 from pyspark import AccumulatorParam
 from pyspark.sql import functions as F
 
-from glue_jobs._runtime import JobArgumentError, JobContext, NoInputData, int_arg, run_job, spread
+from glue_jobs._runtime import (
+    JobArgumentError,
+    JobContext,
+    NoInputData,
+    int_arg,
+    run_job,
+    run_script,
+    spread,
+)
 from review_sentiment.config import Settings
 from review_sentiment.data.cleaning import clean_text
 from review_sentiment.data.datasets import DEFAULT_FRACTIONS, SPLITS, assign_split, with_labels
@@ -127,7 +135,7 @@ def preprocess_job(job: JobContext) -> dict:
     args, storage, progress = job.args, job.storage, job.progress
     seed = int_arg(args, "seed")
     fractions = parse_fractions(args["split_fractions"])
-    bins = int_arg(args, "profile_bins")
+    bins = int_arg(args, "profile_bins", low=2)
     source = storage.input_dir(args["input_path"])
     if not storage.input_files(source):
         raise NoInputData(f"no Parquet under {args['input_path']}: run the validate_reviews job first")
@@ -172,4 +180,4 @@ def main(argv=None, spark=None, s3=None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

@@ -5,20 +5,22 @@ Arguments (Glue `--name value`):
                              McAuley or canonical) and/or CSV (.csv, Kaggle Kindle); other files are
                              listed in the report as skipped
   --valid_output_path        Parquet of the rows that keep the contract (canonical Kindle columns)
-  --quarantine_output_path   Parquet of the rows that break it: review_id, source_file, reason, raw record
+  --quarantine_output_path   Parquet of the rows that break it: review_id, source_file, line, reason, raw
   --report_path              JSON report: counts, bad fraction, per-reason counts
   --max_bad_fraction         optional (default SENTIMENT_MAX_BAD_FRACTION or 0.05): reject the batch above it
   --max_text_chars           optional (default SENTIMENT_MAX_TEXT_CHARS or 32768)
 
-The per-row rules are review_sentiment.data.validation.row_problems, run per partition through mapInPandas;
-duplicates (the first review of a review_id is kept) are found across the whole input by Spark. A
+Each file is split into records by review_sentiment.data.records.read_records, the reader of the local
+loaders (a record that cannot be read is quarantined with its line and raw text, never dropped), and
+checked by review_sentiment.data.validation.record_reasons, through mapInPandas; duplicates (the first
+review of a review_id, by file then line, is kept) are found across the whole input by Spark. A
 rejected batch still writes its quarantine and report, then fails the job with the reason.
 """
 
 from __future__ import annotations
 
-import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a file from a checkout (python glue_jobs/validate_reviews.py)
@@ -27,33 +29,44 @@ if __package__ in (None, ""):  # run as a file from a checkout (python glue_jobs
     except ImportError:
         sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np
 import pandas as pd
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from glue_jobs._runtime import JobContext, NoInputData, float_arg, int_arg, run_job, spread
+from glue_jobs._runtime import (
+    JobContext,
+    NoInputData,
+    float_arg,
+    int_arg,
+    origin_of,
+    run_job,
+    run_script,
+    spread,
+)
 from review_sentiment.config import Settings
-from review_sentiment.data.datasets import kaggle_frame_to_canonical, to_canonical
-from review_sentiment.data.schema import CANONICAL_COLUMNS
+from review_sentiment.data.datasets import records_frame
+from review_sentiment.data.records import UNPARSEABLE, RawRecord, read_records, record_format
+from review_sentiment.data.schema import CANONICAL_COLUMNS, LINE, RAW, SOURCE_FILE
 from review_sentiment.data.validation import (
     DUPLICATE,
     REASON_COLUMN,
     BatchRejected,
     ValidationResult,
-    row_problems,
+    likely_cause,
+    record_reasons,
+    typed_row,
 )
 
 JOB_NAME = "validate_reviews"
 REQUIRED = ("input_path", "valid_output_path", "quarantine_output_path", "report_path")
-UNPARSEABLE = "unparseable_record"  # not a JSON object: the domain rules cannot even look at it
+__all__ = ["UNPARSEABLE", "checked_reviews", "main"]
 
-JSON, CSV = "json", "csv"
 _STRINGS = ("review_id", "reviewerID", "asin", "reviewText", "summary")
 CHECKED_SCHEMA = (
     "review_id string, reviewerID string, asin string, reviewText string, summary string, overall int, "
-    "unixReviewTime long, helpful array<long>, source_file string, ordinal long, raw string, reason string"
+    "unixReviewTime long, helpful array<long>, source_file string, line long, raw string, reason string"
 )
+ROWS_PER_BATCH = 5000  # Arrow batches handed back to Spark per file
 
 
 class ValidationRejected(BatchRejected):
@@ -64,59 +77,29 @@ class ValidationRejected(BatchRejected):
         r = result.report
         self.args = (
             f"batch rejected: {r['quarantined']} of {r['rows']} rows ({r['bad_fraction']:.2%}) broke the "
-            f"review contract, above the allowed {r['max_bad_fraction']:.2%}; reasons: {r['reasons']}. "
-            f"Inspect the quarantined rows at {quarantine_uri} (report {report_uri}), fix the source data, "
-            "or raise the job's --max_bad_fraction (the pipeline's max_bad_fraction setting).",
+            f"review contract, above the allowed {r['max_bad_fraction']:.2%}; reasons: {r['reasons']}."
+            f"{likely_cause(r)} Inspect the quarantined rows at {quarantine_uri} (report {report_uri}), "
+            "fix the source data, or raise the job's --max_bad_fraction (the pipeline's max_bad_fraction "
+            "setting).",
         )
 
 
 def file_format(path: str) -> str | None:
     """json or csv by suffix (compression suffixes allowed), None for anything else."""
-    suffixes = [s.lower() for s in Path(path).suffixes]
-    if ".csv" in suffixes:
-        return CSV
-    if ".json" in suffixes or ".jsonl" in suffixes or ".ndjson" in suffixes:
-        return JSON
-    return None
+    return record_format(path)
 
 
-# --- reading: every record becomes (source_file, ordinal, format, raw text) ------------------------------
-def read_records(spark, files: list[str]) -> DataFrame:
-    """One row per input record; `ordinal` orders records within a file (first occurrence wins)."""
-    parts = []
-    json_files = [f for f in files if file_format(f) == JSON]
-    if json_files:
-        lines = spark.read.text(json_files).select(
-            F.col("_metadata.file_path").alias("source_file"),
-            F.monotonically_increasing_id().alias("ordinal"),
-            F.lit(JSON).alias("format"),
-            F.col("value").alias("raw"),
-        )
-        parts.append(lines.filter(F.trim("raw") != ""))  # a blank line is not a record
-    for path in (f for f in files if file_format(f) == CSV):
-        # One read per file: Spark would map every file's columns by the first file's header position.
-        table = spark.read.options(header=True, multiLine=True, escape='"', mode="PERMISSIVE").csv(path)
-        parts.append(table.select(
-            F.col("_metadata.file_path").alias("source_file"),
-            F.monotonically_increasing_id().alias("ordinal"),
-            F.lit(CSV).alias("format"),
-            F.to_json(F.struct(*[F.col(f"`{c}`") for c in table.columns])).alias("raw"),
-        ))
-    records = parts[0]
-    for part in parts[1:]:
-        records = records.unionByName(part)
-    return records
+# --- reading: each file's bytes, split into records by the domain's reader ----------------------------
+def read_files(spark, files: list[str]) -> DataFrame:
+    """One row per input file: (source_file, content bytes). Each file is read and checked by one task,
+    with the reader the local loaders use (review_sentiment.data.records): the same bytes give the same
+    records, line numbers and reasons. Spark's binaryFile source takes files up to 2 GB each."""
+    return spark.read.format("binaryFile").load(files).select(
+        F.col("path").alias("source_file"), F.col("content")
+    )
 
 
-# --- the per-row contract, per partition ---------------------------------------------------------------
-def _parse(raw: str):
-    try:
-        value = json.loads(raw)
-    except (json.JSONDecodeError, TypeError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
+# --- the contract, per file -----------------------------------------------------------------------------
 def _safe_str(value):
     """A string Arrow can encode (no lone surrogates), else None; the raw record keeps the original."""
     if not isinstance(value, str):
@@ -134,68 +117,67 @@ def _typed(row: dict, reason: str) -> dict:
     if reason:
         out.update(overall=None, unixReviewTime=None, helpful=None)
         return out
-    helpful = row.get("helpful")
+    values = typed_row({c: row.get(c) for c in ("summary", "overall", "unixReviewTime", "helpful")})
     out.update(
         summary=out["summary"] or "",
-        overall=int(row["overall"]),
-        unixReviewTime=int(row["unixReviewTime"]),
-        helpful=[int(v) for v in helpful] if isinstance(helpful, list | tuple | np.ndarray) else None,
+        **{c: values[c] for c in ("overall", "unixReviewTime", "helpful")},
     )
     return out
 
 
-def check_group(group: pd.DataFrame, fmt: str, max_text_chars: int) -> list[dict]:
-    """Rows of one file (within one partition): canonical, checked by row_problems, typed."""
-    parsed = [_parse(raw) for raw in group["raw"]]
-    ok = [i for i, p in enumerate(parsed) if p is not None]
-    reasons = [UNPARSEABLE] * len(parsed)
-    rows: list[dict] = [{} for _ in parsed]
-    if ok:
-        frame = pd.DataFrame([parsed[i] for i in ok])
-        frame = kaggle_frame_to_canonical(frame) if fmt == CSV else to_canonical(frame)
-        problems = row_problems(frame, max_text_chars).tolist()
-        for index, reason, row in zip(ok, problems, frame.to_dict("records"), strict=True):
-            reasons[index] = reason
-            rows[index] = row
-    out = []
-    for row, reason, source, ordinal, raw in zip(
-        rows, reasons, group["source_file"], group["ordinal"], group["raw"], strict=True
-    ):
-        out.append({**_typed(row, reason), "source_file": source, "ordinal": int(ordinal),
-                    "raw": raw if reason else None, REASON_COLUMN: reason})
-    return out
+def check_records(records: list[RawRecord], max_text_chars: int) -> pd.DataFrame:
+    """Records of one file -> CHECKED_SCHEMA rows: the domain's canonical frame and per-row reasons."""
+    frame = records_frame(records)
+    reasons = record_reasons(frame, max_text_chars).tolist()
+    rows = [
+        {**_typed(row, reason), "source_file": row[SOURCE_FILE], "line": int(row[LINE]),
+         "raw": row[RAW], REASON_COLUMN: reason}
+        for row, reason in zip(frame.to_dict("records"), reasons, strict=True)
+    ]
+    return _checked_frame(rows)
 
 
 def _checked_frame(rows: list[dict]) -> pd.DataFrame:
     """Rows -> columns of CHECKED_SCHEMA with nullable integer types (no float round trip)."""
     columns = [c.split()[0] for c in CHECKED_SCHEMA.split(", ")]
     frame = pd.DataFrame(rows, columns=columns)
-    for column in ("overall", "unixReviewTime", "ordinal"):
+    for column in ("overall", "unixReviewTime", "line"):
         frame[column] = pd.array([r[column] for r in rows], dtype="Int64")
     return frame
 
 
-def check_batches(max_text_chars: int):
+def check_files(max_text_chars: int, origins: Mapping[str, str] | None = None):
+    """The mapInPandas function: (source_file, content) rows in, checked records out; `origins` maps a
+    staged copy to the S3 URI the user knows (JobStorage.origins)."""
+    origins = dict(origins or {})
+
     def check(batches):
         for batch in batches:
-            out: list[dict] = []
-            for (_source, fmt), group in batch.groupby(["source_file", "format"], sort=False):
-                out.extend(check_group(group, fmt, max_text_chars))
-            yield _checked_frame(out)
+            for source, content in zip(batch["source_file"], batch["content"], strict=True):
+                records = read_records(bytes(content), origin_of(source, origins))
+                for start in range(0, len(records), ROWS_PER_BATCH):
+                    yield check_records(records[start : start + ROWS_PER_BATCH], max_text_chars)
 
     return check
 
 
+def checked_reviews(
+    spark, files: list[str], max_text_chars: int, origins: Mapping[str, str] | None = None
+) -> DataFrame:
+    """Every record of `files` with its verdict (CHECKED_SCHEMA): reason "" for a valid row, else why
+    not, duplicates included. The job's whole transform, for a caller that brings its own session."""
+    check = check_files(max_text_chars, origins)
+    return with_duplicates_marked(spread(read_files(spark, files), spark).mapInPandas(check, CHECKED_SCHEMA))
+
+
 def with_duplicates_marked(checked: DataFrame) -> DataFrame:
     """Among rows that keep the per-row rules, every repeat of a review_id after its first occurrence
-    (ordered by file, then position in the file) is quarantined as a duplicate (validation.duplicate_mask)."""
+    (ordered by file, then line) is quarantined as a duplicate (validation.duplicate_mask)."""
     clean = F.col(REASON_COLUMN) == ""
-    first = Window.partitionBy(F.col("review_id"), clean).orderBy("source_file", "ordinal")
+    first = Window.partitionBy(F.col("review_id"), clean).orderBy("source_file", "line")
     duplicate = clean & (F.row_number().over(first) > 1)
-    canonical = F.to_json(F.struct(*[F.col(c) for c in CANONICAL_COLUMNS]))
     return checked.select(
-        *[c for c in checked.columns if c not in (REASON_COLUMN, "raw")],
-        F.when(duplicate, canonical).otherwise(F.col("raw")).alias("raw"),
+        *[c for c in checked.columns if c != REASON_COLUMN],
         F.when(duplicate, F.lit(DUPLICATE)).otherwise(F.col(REASON_COLUMN)).alias(REASON_COLUMN),
     )
 
@@ -223,7 +205,7 @@ def report_from_counts(counts: dict[str, int], max_bad_fraction: float) -> dict:
 def validate_job(job: JobContext) -> dict:
     args, storage, progress = job.args, job.storage, job.progress
     max_bad_fraction = float_arg(args, "max_bad_fraction", 0.0, 1.0)
-    max_text_chars = int_arg(args, "max_text_chars")
+    max_text_chars = int_arg(args, "max_text_chars", low=1)
     files = storage.input_files(args["input_path"])
     readable = [f for f in files if file_format(f)]
     skipped = [f for f in files if not file_format(f)]
@@ -234,9 +216,7 @@ def validate_job(job: JobContext) -> dict:
             + ": upload JSON lines (.jsonl, .json, .jsonl.gz) or CSV (.csv) reviews there first"
         )
     progress(f"reading {len(readable)} file(s) from {args['input_path']}")
-    records = spread(read_records(job.spark, readable), job.spark)
-    checked = records.mapInPandas(check_batches(max_text_chars), CHECKED_SCHEMA)
-    final = with_duplicates_marked(checked).persist()
+    final = checked_reviews(job.spark, readable, max_text_chars, storage.origins).persist()
     try:
         counts = {row[REASON_COLUMN]: row["count"] for row in final.groupBy(REASON_COLUMN).count().collect()}
         report = report_from_counts(counts, max_bad_fraction)
@@ -253,7 +233,7 @@ def validate_job(job: JobContext) -> dict:
                  f"quarantined {report['reasons'] or ''}".rstrip())
         with storage.output_dir(args["quarantine_output_path"]) as path:
             final.filter(F.col(REASON_COLUMN) != "").select(
-                "review_id", "source_file", REASON_COLUMN, "raw"
+                "review_id", "source_file", "line", REASON_COLUMN, "raw"
             ).write.mode("overwrite").parquet(path)
         rejected = report["bad_fraction"] > max_bad_fraction
         report["rejected"] = rejected
@@ -281,4 +261,4 @@ def main(argv=None, spark=None, s3=None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

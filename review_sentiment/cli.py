@@ -10,8 +10,12 @@ from typing import Annotated
 import typer
 
 from review_sentiment.config import MODEL_KINDS, Settings, SettingsError
+from review_sentiment.usage import OneLineGroup
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+# Every user mistake is one line on stderr with exit code 2 (usage errors included, see usage.py).
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help=__doc__, cls=OneLineGroup, pretty_exceptions_enable=False
+)
 
 DataOption = Annotated[
     Path | None,
@@ -49,7 +53,7 @@ def _user_errors():
         NoModelWithinBudget,
         SettingsError,
         ValueError,
-        FileNotFoundError,
+        OSError,  # missing files, folders where files are expected, permissions, a full disk
     )
 
 
@@ -57,7 +61,7 @@ def _user_errors():
 def run(
     data: DataOption = None,
     trials: Annotated[
-        int | None, typer.Option(help="Optuna trials per model kind (SENTIMENT_TRIALS_PER_KIND)")
+        int | None, typer.Option(min=1, help="Optuna trials per model kind (SENTIMENT_TRIALS_PER_KIND)")
     ] = None,
     model_kinds: Annotated[
         str | None, typer.Option(help=f"comma-separated subset of {','.join(MODEL_KINDS)}")
@@ -97,7 +101,7 @@ def train(
     ] = None,
     validation: Annotated[Path | None, typer.Option(help="validation split")] = None,
     test: Annotated[Path | None, typer.Option(help="test split")] = None,
-    trials: Annotated[int | None, typer.Option(help="Optuna trials")] = None,
+    trials: Annotated[int | None, typer.Option(min=1, help="Optuna trials")] = None,
     output_dir: Annotated[
         Path | None, typer.Option(help="where <kind>/model.onnx and results.json go")
     ] = None,
@@ -127,27 +131,30 @@ def validate_command(
     data: DataOption = None,
     out_dir: Annotated[Path | None, typer.Option(help="write valid.jsonl and quarantine.jsonl here")] = None,
     max_bad_fraction: Annotated[
-        float | None, typer.Option(help="reject above this share of bad rows")
+        float | None, typer.Option(min=0.0, max=1.0, help="reject above this share of bad rows (0..1)")
     ] = None,
 ) -> None:
-    """Check a reviews file against the contract; prints counts per reason."""
+    """Check a reviews file (or a folder of them) against the contract; prints counts per reason.
+
+    Every record ends in valid.jsonl or in quarantine.jsonl with its reason, `source_file` and `line`.
+    """
     from review_sentiment.data.datasets import SHIPPED_DATASET, load_reviews, write_jsonl
     from review_sentiment.data.validation import BatchRejected, validate
 
     settings = _settings(max_bad_fraction=max_bad_fraction)
     try:
         frame = load_reviews(data or SHIPPED_DATASET)
-        result = validate(frame, settings.max_bad_fraction, settings.max_text_chars)
-    except BatchRejected as exc:
-        result = exc.result
+        try:
+            result = validate(frame, settings.max_bad_fraction, settings.max_text_chars)
+        except BatchRejected as exc:
+            if out_dir:
+                write_jsonl(exc.result.quarantine, out_dir / "quarantine.jsonl")
+            raise
         if out_dir:
+            write_jsonl(result.valid, out_dir / "valid.jsonl")
             write_jsonl(result.quarantine, out_dir / "quarantine.jsonl")
-        _fail(str(exc))
     except _user_errors() as exc:
         _fail(str(exc))
-    if out_dir:
-        write_jsonl(result.valid, out_dir / "valid.jsonl")
-        write_jsonl(result.quarantine, out_dir / "quarantine.jsonl")
     typer.echo(json.dumps(result.report, indent=2))
 
 
@@ -162,9 +169,15 @@ def predict(
     from review_sentiment.serving.onnx_model import OnnxSentimentModel
 
     path = model or _settings().artifacts_dir / "model.onnx"
-    if not path.exists():
-        _fail(f"{path} does not exist; run `make run` first or pass --model")
-    for text, prediction in zip(texts, OnnxSentimentModel(path).predict(texts), strict=True):
+    if not path.is_file():
+        _fail(f"{path} is not a model file; run `make run` first or pass --model <model.onnx>")
+    try:
+        loaded = OnnxSentimentModel(path)
+    except Exception as exc:  # onnxruntime raises its own types for a file that is not a graph
+        reason = " ".join(str(exc).split())[:200]
+        _fail(f"{path} is not a sentiment ONNX model ({type(exc).__name__}: {reason}); pass the model.onnx "
+              "that `run` or `train` wrote")
+    for text, prediction in zip(texts, loaded.predict(texts), strict=True):
         typer.echo(json.dumps({"text": text, **prediction}))
 
 

@@ -62,10 +62,12 @@ def start_execution(state_machine_arn: str, request: dict, name: str | None = No
 
 def _label(name: str, details: dict) -> str:
     try:
-        job = json.loads(details.get("input") or "{}").get("job") or {}
+        state = json.loads(details.get("input") or "{}")
     except ValueError:
-        job = {}
-    return f"{name} [{job['model_kind']}]" if job.get("model_kind") else name
+        state = None
+    job = state.get("job") if isinstance(state, dict) else None  # a state's input may be any JSON
+    kind = job.get("model_kind") if isinstance(job, dict) else None
+    return f"{name} [{kind}]" if kind else name
 
 
 def _history(sfn, arn: str) -> list[dict]:

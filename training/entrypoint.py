@@ -29,6 +29,7 @@ from review_sentiment import s3_io
 from review_sentiment.config import MODEL_KINDS, Settings, SettingsError
 from review_sentiment.data.datasets import SPLITS, DatasetError
 from review_sentiment.progress import Progress
+from review_sentiment.usage import OneLineCommand
 
 RESULT_FILE, MODEL_FILE, METRICS_FILE, PARITY_FILE, ERROR_FILE = (
     "result.json", "model.onnx", "metrics.json", "parity_report.json", "error.json"
@@ -132,13 +133,18 @@ def run(
     model_kind: Annotated[str, typer.Option(help=f"one of: {', '.join(MODEL_KINDS)}")],
     data_uri: Annotated[str, typer.Option(help="processed data: s3://... or a folder with split=*/")],
     output_uri: Annotated[str, typer.Option(help="where the model and reports go: s3://... or a folder")],
-    trials: Annotated[int | None, typer.Option(help="Optuna trials (SENTIMENT_TRIALS_PER_KIND)")] = None,
+    trials: Annotated[
+        int | None, typer.Option(min=1, help="Optuna trials (SENTIMENT_TRIALS_PER_KIND)")
+    ] = None,
 ) -> None:
     """Train ONE model kind on processed data and publish the model, metrics and parity report."""
     progress = Progress()
     try:
         if model_kind not in MODEL_KINDS:
             raise ValueError(f"unknown model kind {model_kind!r}; choose from {', '.join(MODEL_KINDS)}")
+        for uri in (data_uri, output_uri):  # a malformed location fails now, not after the training
+            if uri.startswith("s3:"):
+                s3_io.split_s3_uri(uri)
         settings = Settings.from_env(**({"trials_per_kind": trials} if trials else {}))
         train_one(model_kind, data_uri, output_uri, settings, progress)
     except Exception as exc:
@@ -153,7 +159,7 @@ def run(
 
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-app.command()(run)
+app.command(cls=OneLineCommand)(run)  # usage errors: one line, exit code 2
 
 
 def main(argv: list[str] | None = None) -> int:

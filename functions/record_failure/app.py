@@ -10,7 +10,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from review_sentiment import aws
-from review_sentiment.pipeline.outcome import describe_failure, failure_record, put_json
+from review_sentiment.pipeline.outcome import (
+    caught_state,
+    describe_failure,
+    failure_record,
+    failure_uri,
+    put_json,
+)
 from review_sentiment.pipeline.run import run_id_from
 
 ENV_MODELS_BUCKET = "MODELS_BUCKET"
@@ -24,15 +30,12 @@ metrics = Metrics()
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    state = event.get("input") or {}
-    execution_name = event.get("execution_name", "unknown")
-    run = state.get("run")
-    error, cause = describe_failure(state.get("error"))
+    execution_name = str(event.get("execution_name") or "unknown")
+    run, caught = caught_state(event.get("input"))
+    error, cause = describe_failure(caught)
     record = failure_record(error, cause, run, execution_name)
     # PrepareRun may have failed before planning the run: fall back to the execution's name.
-    uri = (run or {}).get("paths", {}).get("failure") or (
-        f"s3://{os.environ[ENV_MODELS_BUCKET]}/runs/{run_id_from(execution_name)}/failure.json"
-    )
+    uri = failure_uri(run, os.environ[ENV_MODELS_BUCKET], run_id_from(execution_name))
     put_json(aws.client("s3"), uri, record)
     logger.error("pipeline failed", error=error, cause=cause, failure_uri=uri)
     metrics.add_dimension(name="error", value=error[:200])

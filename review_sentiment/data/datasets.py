@@ -7,7 +7,6 @@ reshape: they never drop or repair bad values, so validation sees (and quarantin
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 from collections.abc import Sequence
@@ -18,21 +17,32 @@ import numpy as np
 import pandas as pd
 
 from review_sentiment.config import REPO_ROOT
+from review_sentiment.data.records import (
+    JSON_LINES,
+    RawRecord,
+    canonical_record,
+    is_missing,
+    read_records,
+    record_format,
+)
 from review_sentiment.data.schema import (
     CANONICAL_COLUMNS,
     GROUP_COLUMN,
     LABEL_COLUMN,
+    LINE,
+    PROVENANCE_COLUMNS,
     RATING_COLUMN,
+    RAW,
+    RECORD_PROBLEM,
+    SOURCE_FILE,
     label_from_rating,
-    review_id_for,
 )
+from review_sentiment.s3_io import is_data_file
 
 SHIPPED_DATASET = REPO_ROOT / "data" / "hutto_amazon_kindle_schema.jsonl.gz"
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
 DEFAULT_FRACTIONS: tuple[float, float, float] = (0.7, 0.15, 0.15)
 
-# Kaggle's Kindle CSV names the star rating `rating`; McAuley's JSON calls it `overall`.
-_RENAMES = {"rating": RATING_COLUMN}
 
 
 class DatasetError(ValueError):
@@ -45,86 +55,102 @@ def load_shipped() -> pd.DataFrame:
 
 
 def load_reviews(path: str | Path) -> pd.DataFrame:
-    """Any supported file, by suffix: .csv (Kaggle), .json/.jsonl[.gz] (McAuley or canonical), .parquet."""
+    """Reviews in the canonical schema, one row per record, from any supported input.
+
+    .jsonl/.json/.ndjson[.gz] (McAuley or canonical JSON lines) and .csv[.gz] (Kaggle) are read by
+    records.read_records, the reader the validate Glue job uses: every record becomes a row, also one
+    that cannot be read (its `record_problem` says why, `raw` keeps its text), with `source_file` and
+    `line`. A folder of such files is read file by file in path order, as the Glue job reads a prefix.
+    .parquet (a file or a folder: what the Glue jobs write) is read as it is.
+
+    Raises DatasetError with what to do when the path is missing, of another format, or holds no record.
+    """
     path = Path(path)
     if not path.exists():
         raise DatasetError(f"{path}: no such file; pass the path of a .jsonl[.gz] or .csv review file")
-    suffixes = [s.lower() for s in path.suffixes]
-    if ".csv" in suffixes:
-        return load_kaggle_csv(path)
-    if ".json" in suffixes or ".jsonl" in suffixes:
-        return load_mcauley_jsonl(path)
-    if ".parquet" in suffixes or path.is_dir():
-        return to_canonical(pd.read_parquet(path))  # what the Glue jobs write
-    raise DatasetError(
-        f"{path}: unknown format; use .jsonl, .json, .jsonl.gz (McAuley), .csv (Kaggle) or .parquet"
+    if path.is_dir():
+        files = review_files(path)
+        if files:
+            return _records_frame([r for f in files for r in _read_file(f)], path)
+        if any(path.rglob("*.parquet")):
+            return _read_parquet(path)
+        raise DatasetError(f"{path}: no review files (.jsonl, .json, .csv, optionally .gz) in the folder")
+    if ".parquet" in [s.lower() for s in path.suffixes]:
+        return _read_parquet(path)
+    if record_format(path.name) is None:
+        raise DatasetError(
+            f"{path}: unknown format; use .jsonl, .json, .jsonl.gz (McAuley), .csv (Kaggle) or .parquet"
+        )
+    return _records_frame(_read_file(path), path)
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises its own types for files that are not Parquet
+        reason = " ".join(str(exc).split())[:200]
+        raise DatasetError(f"{path}: not readable as Parquet ({reason}); pass what the Glue jobs wrote") \
+            from None
+    return to_canonical(frame)
+
+
+def review_files(folder: Path) -> list[Path]:
+    """The review files under `folder` in path order, housekeeping files (_SUCCESS, .hidden) left out."""
+    return sorted(
+        p for p in folder.rglob("*")
+        if p.is_file() and p.stat().st_size > 0 and record_format(p.name)
+        and is_data_file(str(p.relative_to(folder)))
     )
 
 
-def load_mcauley_jsonl(path: str | Path) -> pd.DataFrame:
-    """McAuley's Kindle Store reviews: one JSON object per line (gzip allowed)."""
+def _read_file(path: Path) -> list[RawRecord]:
     try:
-        frame = pd.read_json(path, lines=True, dtype=False, compression="infer")
-    except ValueError as exc:
-        raise DatasetError(f"{path}: not JSON lines ({exc}); expected one review object per line") from None
-    return to_canonical(frame)
+        data = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise DatasetError(f"{path}: cannot be read ({reason}); check the path and its permissions") from None
+    return read_records(data, str(path))
 
 
-def load_kaggle_csv(path: str | Path) -> pd.DataFrame:
-    """The Kaggle Kindle CSV: an unnamed index column, `rating`, `helpful` as the text "[up, total]"."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding_errors="replace")
-    return kaggle_frame_to_canonical(frame)
+def _records_frame(records: list[RawRecord], path: Path) -> pd.DataFrame:
+    if not records:
+        raise DatasetError(
+            f"{path}: holds no reviews (empty, blank lines or a header only); expected one review per line"
+        )
+    return records_frame(records)
 
 
-def kaggle_frame_to_canonical(frame: pd.DataFrame) -> pd.DataFrame:
-    """Kaggle CSV columns read as text (by pandas or Spark) -> canonical: numbers parsed, index dropped."""
-    frame = frame.drop(columns=[c for c in frame.columns if c.startswith(("Unnamed:", "_c")) or c == ""])
-    for column in ("rating", "overall", "unixReviewTime"):
-        if column in frame:
-            frame[column] = frame[column].map(_number_or_text)
-    return to_canonical(frame)
+def records_frame(records: list[RawRecord]) -> pd.DataFrame:
+    """Records -> canonical columns, extra source columns, then source_file, line, raw, record_problem.
+
+    Object columns throughout: values stay exactly as read (no dtype inference that depends on the other
+    rows), so each row's verdict depends on that row alone.
+    """
+    rows = []
+    formats: dict[str, str | None] = {}
+    for record in records:
+        fmt = formats.get(record.source_file) or formats.setdefault(
+            record.source_file, record_format(record.source_file)
+        )
+        fields = canonical_record(record.fields, fmt) if record.fields is not None else {}
+        rows.append({**fields, **{SOURCE_FILE: record.source_file, LINE: record.line, RAW: record.raw,
+                                  RECORD_PROBLEM: record.problem}})
+    frame = pd.DataFrame(rows, dtype=object)
+    for column in CANONICAL_COLUMNS:
+        if column not in frame:
+            frame[column] = None
+    frame["summary"] = frame["summary"].map(lambda v: "" if is_missing(v) else v)
+    extra = [c for c in frame.columns if c not in CANONICAL_COLUMNS and c not in PROVENANCE_COLUMNS]
+    return frame[[*CANONICAL_COLUMNS, *extra, *PROVENANCE_COLUMNS]]
 
 
 def to_canonical(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rename to canonical names, derive `review_id`, parse `helpful`; extra columns are kept."""
-    frame = frame.rename(columns={k: v for k, v in _RENAMES.items() if k in frame and v not in frame})
-    frame = frame.copy()
-    for column in CANONICAL_COLUMNS:
-        if column not in frame:
-            frame[column] = "" if column == "summary" else None
-    if frame["review_id"].isna().all():
-        frame["review_id"] = [
-            review_id_for(r, a) if isinstance(r, str) and isinstance(a, str) else None
-            for r, a in zip(frame["reviewerID"], frame["asin"], strict=True)
-        ]
-    frame["summary"] = frame["summary"].fillna("")
-    frame["helpful"] = frame["helpful"].map(_parse_helpful)
-    extra = [c for c in frame.columns if c not in CANONICAL_COLUMNS]
-    return frame[list(CANONICAL_COLUMNS) + extra].reset_index(drop=True)
-
-
-def _number_or_text(value):
-    """'5' -> 5, '5.0' -> 5.0; anything else is left as it is for validation to judge."""
-    if not isinstance(value, str):
-        return value
-    try:
-        number = float(value)
-    except ValueError:
-        return value
-    return int(number) if number.is_integer() else number
-
-
-def _parse_helpful(value):
-    if isinstance(value, str):
-        try:
-            value = ast.literal_eval(value.strip())
-        except (ValueError, SyntaxError):
-            return value
-    if isinstance(value, np.ndarray):
-        return value.tolist()  # Parquet/Arrow arrays -> plain ints
-    if isinstance(value, tuple):
-        return list(value)
-    return value
+    """A frame in a source's columns (Parquet, or built in code) -> canonical columns first, extras kept."""
+    rows = [canonical_record(row, JSON_LINES) for row in frame.to_dict("records")]
+    if not rows:
+        return pd.DataFrame(columns=list(CANONICAL_COLUMNS))
+    out = pd.DataFrame(rows)
+    return out[[*CANONICAL_COLUMNS, *[c for c in out.columns if c not in CANONICAL_COLUMNS]]]
 
 
 # --- labels, splits, hashing -------------------------------------------------------------------------

@@ -28,6 +28,11 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "unixReviewTime",
 )
 
+# Where each loaded record came from, and what made it unreadable (records.read_records): the loaders
+# add these after the source's own columns; quarantine keeps them, valid rows drop raw and record_problem.
+SOURCE_FILE, LINE, RAW, RECORD_PROBLEM = "source_file", "line", "raw", "record_problem"
+PROVENANCE_COLUMNS: tuple[str, ...] = (SOURCE_FILE, LINE, RAW, RECORD_PROBLEM)
+
 TEXT_COLUMN = "reviewText"
 RATING_COLUMN = "overall"
 LABEL_COLUMN = "label"

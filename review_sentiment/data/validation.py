@@ -9,24 +9,31 @@ as they are through `mapInPandas`:
 
 Duplicates need the whole dataset: `duplicate_mask` is the pandas form of that rule, and a Spark
 job applies the same rule (first occurrence of a `review_id` kept, later ones quarantined) itself.
+
+Records that could not be read at all (records.read_records: bad JSON, undecodable bytes, a CSV row
+with the wrong field count) carry their reason in `record_problem`; `record_reasons` puts it first, so
+the loaders and the Glue job quarantine them the same way.
 """
 
 from __future__ import annotations
 
-import math
 import numbers
-import unicodedata
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from review_sentiment.data import records
 from review_sentiment.data.schema import (
     CANONICAL_COLUMNS,
+    KINDLE_FIELDS,
     MAX_RATING,
     MAX_UNIX_TIME,
     MIN_RATING,
     MIN_UNIX_TIME,
+    RAW,
+    RECORD_PROBLEM,
     REQUIRED_COLUMNS,
 )
 
@@ -60,9 +67,34 @@ class BatchRejected(ValueError):
         super().__init__(
             f"batch rejected: {report['quarantined']} of {report['rows']} rows "
             f"({report['bad_fraction']:.1%}) broke the contract, above the allowed "
-            f"{report['max_bad_fraction']:.1%}; reasons: {report['reasons']}. Inspect the quarantine "
-            "output, fix the source, or raise SENTIMENT_MAX_BAD_FRACTION."
+            f"{report['max_bad_fraction']:.1%}; reasons: {report['reasons']}.{likely_cause(report)} "
+            "Inspect the quarantine output, fix the source, or raise SENTIMENT_MAX_BAD_FRACTION."
         )
+
+
+_HINTS = {
+    records.UNDECODABLE_BYTES: "the file is not UTF-8 (Latin-1 or Windows-1252?): save it as UTF-8",
+    records.UNPARSEABLE: "records are not valid JSON (one review object per line) or CSV (quoted fields)",
+    records.NOT_AN_OBJECT: "lines are JSON but not objects: write one review object per line, not an array",
+    records.WRONG_FIELD_COUNT: "CSV rows have more or fewer fields than the header: quote fields with commas",
+    records.UNREADABLE_FILE: "a .gz file does not decompress: upload it again",
+}
+
+
+def likely_cause(report: dict) -> str:
+    """" Most likely: ..." for the reason behind most quarantined rows, or "" (report: validate's shape)."""
+    reasons = report.get("reasons") or {}
+    if not reasons:
+        return ""
+    reason, count = max(reasons.items(), key=lambda item: item[1])
+    if count * 2 < report.get("quarantined", 0):
+        return ""
+    hint = _HINTS.get(reason)
+    column = reason.removeprefix("missing_")
+    if hint is None and reason.startswith("missing_") and column in KINDLE_FIELDS and count == report["rows"]:
+        hint = (f"no row has {column}: the file lacks that column (columns needed: "
+                f"{', '.join(c for c in REQUIRED_COLUMNS if c != 'review_id')})")
+    return f" Most likely: {hint}." if hint else ""
 
 
 @dataclass
@@ -73,22 +105,17 @@ class ValidationResult:
 
 
 def _missing(value) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return value is pd.NA or value is pd.NaT
+    return records.is_missing(value) or value is pd.NA or value is pd.NaT
+
+
+# Replacement characters, surrogates (category Cs) and control characters (category Cc: U+0000-001F,
+# U+007F-009F) but tab, line feed and carriage return.
+_UNDECODABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffd]")
 
 
 def _undecodable(text: str) -> bool:
     """Replacement characters, lone surrogates or control characters: text that did not decode."""
-    for ch in text:
-        if ch == "\ufffd":
-            return True
-        category = unicodedata.category(ch)
-        if category == "Cs" or (category == "Cc" and ch not in "\t\n\r"):
-            return True
-    return False
+    return _UNDECODABLE.search(text) is not None
 
 
 def _text_problems(column: str, value, max_chars: int, required: bool) -> list[str]:
@@ -187,6 +214,41 @@ def duplicate_mask(review_ids: pd.Series) -> pd.Series:
     return review_ids.duplicated(keep="first") & review_ids.notna()
 
 
+def record_reasons(frame: pd.DataFrame, max_text_chars: int = DEFAULT_MAX_TEXT_CHARS) -> pd.Series:
+    """`row_problems`, except that a record that could not be read keeps its `record_problem`."""
+    reasons = row_problems(frame, max_text_chars)
+    if RECORD_PROBLEM in frame:
+        problems = frame[RECORD_PROBLEM].map(lambda v: v if isinstance(v, str) else "")
+        reasons = problems.where(problems != "", reasons)
+    return reasons
+
+
+def typed_row(row: dict) -> dict:
+    """A valid row's canonical values in the contract's types: overall and unixReviewTime int, helpful a
+    list of int or None, summary a string. Only for rows that passed `row_problems`."""
+    helpful = row.get("helpful")
+    return {
+        **row,
+        "summary": row.get("summary") if isinstance(row.get("summary"), str) else "",
+        "overall": int(row["overall"]),
+        "unixReviewTime": int(row["unixReviewTime"]),
+        "helpful": [int(v) for v in helpful] if isinstance(helpful, list | tuple | np.ndarray) else None,
+    }
+
+
+def typed(valid: pd.DataFrame) -> pd.DataFrame:
+    """`typed_row` on every row of a frame of valid rows: int64 ratings and times, object elsewhere."""
+    out = valid.copy()
+    columns = ("summary", "overall", "unixReviewTime", "helpful")
+    typed_rows = [typed_row(dict(zip(columns, values, strict=True)))
+                  for values in zip(*(valid[c].tolist() for c in columns), strict=True)]
+    out["summary"] = pd.Series([r["summary"] for r in typed_rows], index=valid.index, dtype=object)
+    for column in ("overall", "unixReviewTime"):
+        out[column] = pd.Series([r[column] for r in typed_rows], index=valid.index, dtype="int64")
+    out["helpful"] = pd.Series([r["helpful"] for r in typed_rows], index=valid.index, dtype=object)
+    return out
+
+
 def validate(
     frame: pd.DataFrame,
     max_bad_fraction: float,
@@ -194,17 +256,21 @@ def validate(
 ) -> ValidationResult:
     """Splits a dataset into valid rows and quarantined rows (with reasons); rejects a bad batch.
 
-    Raises BatchRejected when the quarantined share exceeds `max_bad_fraction`.
+    `frame`: canonical columns (datasets.load_reviews), optionally with the loaders' provenance columns.
+    Valid rows come back in the contract's types without `raw` and `record_problem`; quarantined rows
+    come back unchanged plus `reason`. Raises ContractError for an empty frame and BatchRejected when
+    the quarantined share exceeds `max_bad_fraction`.
     """
     if len(frame) == 0:
         raise ContractError("the batch is empty: there is nothing to validate")
-    reasons = row_problems(frame, max_text_chars)
+    reasons = record_reasons(frame, max_text_chars)
     # Among rows that pass the per-row rules, only the first of each review_id is kept.
     clean = reasons == ""
     duplicates = duplicate_mask(frame.loc[clean, "review_id"]).reindex(frame.index, fill_value=False)
     reasons = reasons.where(~duplicates, DUPLICATE)
     bad = reasons != ""
-    valid = frame[~bad].reset_index(drop=True)
+    valid = typed(frame[~bad].drop(columns=[c for c in (RAW, RECORD_PROBLEM) if c in frame]))
+    valid = valid.reset_index(drop=True)
     quarantine = frame[bad].assign(**{REASON_COLUMN: reasons[bad]}).reset_index(drop=True)
     per_reason: dict[str, int] = {}
     for joined in reasons[bad]:

@@ -22,11 +22,13 @@ from review_sentiment.config import MODEL_KINDS, Settings
 from review_sentiment.data.datasets import (
     SHIPPED_DATASET,
     BinarySplits,
+    DatasetError,
     binary_splits,
     data_hash,
     load_reviews,
     with_labels,
 )
+from review_sentiment.data.schema import RATING_COLUMN, TEXT_COLUMN
 from review_sentiment.data.validation import validate
 from review_sentiment.features.numeric import NUMERIC_FEATURES
 from review_sentiment.modeling import tracking
@@ -64,10 +66,16 @@ def load_training_data(
         excluded = {}
         for name, path in (("train", train), ("validation", validation), ("test", test)):
             frame = with_labels(load_reviews(path))
+            _require_training_columns(frame, name, path)
             neutral = frame["label"].isna()
             excluded[name] = int(neutral.sum())
             parts[name] = frame[~neutral].astype({"label": "int64"}).reset_index(drop=True)
         splits = BinarySplits(**parts, neutral_excluded=excluded)
+        if splits.train.empty or splits.train["label"].nunique() < 2:
+            raise DatasetError(
+                f"{train}: the training split needs positive and negative reviews (1-2 and 4-5 stars), "
+                f"it has {splits.counts()['train']}; pass the preprocessing job's output for more data"
+            )
         digest = data_hash(pd.concat([parts["train"], parts["validation"], parts["test"]], ignore_index=True))
         return TrainingData(splits, digest, ", ".join(str(p) for p in given))
     path = Path(data) if data else SHIPPED_DATASET
@@ -85,6 +93,14 @@ def load_training_data(
             f"negative); {counts['neutral_excluded']} neutral (3-star) rows excluded"
         )
     return TrainingData(splits, data_hash(checked.valid), str(path), report)
+
+
+def _require_training_columns(frame: pd.DataFrame, split: str, path) -> None:
+    """Pre-split data must hold review text and ratings (the preprocessing job's output does)."""
+    missing = [c for c in (TEXT_COLUMN, RATING_COLUMN) if c not in frame or frame[c].isna().all()]
+    if missing or frame.empty:
+        what = f"has no {' or '.join(missing)} column" if missing else "holds no rows"
+        raise DatasetError(f"{split} split {path} {what}; pass the preprocessing job's output (split=*/)")
 
 
 def _export_first_passing(kind, candidates, tuning, data, settings, progress):

@@ -27,9 +27,26 @@ def _as_json(text) -> dict | None:
     return value if isinstance(value, dict) else None
 
 
+def caught_state(state: object) -> tuple[dict | None, dict | None]:
+    """(the planned run, the caught error) from the state RecordFailure receives, each None when absent
+    or not an object: the failure path must work whatever state the failing step left."""
+    state = state if isinstance(state, dict) else {}
+    run, error = state.get("run"), state.get("error")
+    return (run if isinstance(run, dict) else None), (error if isinstance(error, dict) else None)
+
+
+def failure_uri(run: dict | None, models_bucket: str, run_id: str) -> str:
+    """The run's planned failure.json, or (before PrepareRun planned the run) one named after the run id."""
+    paths = (run or {}).get("paths")
+    planned = paths.get("failure") if isinstance(paths, dict) else None
+    if isinstance(planned, str) and planned.startswith("s3://"):
+        return planned
+    return f"s3://{models_bucket}/runs/{run_id}/failure.json"
+
+
 def describe_failure(error: dict | None) -> tuple[str, str]:
     """(error name, one-line reason) from a Step Functions Catch result."""
-    error = error or {}
+    error = error if isinstance(error, dict) else {}
     name = str(error.get("Error") or "PipelineFailed")
     raw_cause = error.get("Cause") or ""
     cause = _as_json(raw_cause)

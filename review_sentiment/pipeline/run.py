@@ -7,6 +7,7 @@ only read paths from the plan. `python -m stack run` validates the same model be
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Literal
 
@@ -17,6 +18,10 @@ from review_sentiment.s3_io import split_s3_uri
 
 TRIGGERS = ("manual", "schedule", "drift")
 _JOB_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+_UNSAFE_KEY = re.compile(r"[\s\x00-\x1f\x7f]|//|^/")  # whitespace, control characters, empty path parts
+EXAMPLE_INPUT = '{"raw_prefix": "s3://<raw bucket>/incoming/<batch>/"}'
+_JSON_TYPES = {str: "a JSON string", list: "a JSON array", bool: "a JSON boolean", int: "a JSON number",
+               float: "a JSON number", type(None): "null"}
 
 
 class InvalidRunRequest(ValueError):
@@ -36,7 +41,8 @@ class RunRequest(BaseModel):
     max_concurrency / trials_per_kind: per-run overrides of the deployed configuration.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    # strict: a wrong type is rejected, never coerced ("3" is not 3, 2.0 is not 2, "logreg" is not a list)
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     raw_prefix: str = Field(description="S3 prefix of the raw reviews, s3://bucket/prefix/")
     model_kinds: list[str] | None = Field(default=None, min_length=1)
@@ -47,7 +53,9 @@ class RunRequest(BaseModel):
     @field_validator("raw_prefix")
     @classmethod
     def _s3_prefix(cls, value: str) -> str:
-        split_s3_uri(value)
+        _, key = split_s3_uri(value)
+        if _UNSAFE_KEY.search(key):
+            raise ValueError(f"{value!r} holds whitespace, a control character or an empty path part (//)")
         return value if value.endswith("/") else value + "/"
 
     @field_validator("model_kinds")
@@ -64,14 +72,43 @@ class RunRequest(BaseModel):
 
     @classmethod
     def parse(cls, payload: object) -> RunRequest:
-        """The request, or InvalidRunRequest with a one-line reason per broken field."""
+        """The request, or InvalidRunRequest with a one-line reason naming each broken field.
+
+        `payload` is the execution input as decoded JSON: anything but an object is refused with what
+        to send instead (a JSON string holding an object is named as such: it was encoded twice).
+        """
+        if not isinstance(payload, dict):
+            raise InvalidRunRequest(f"invalid execution input: {_not_an_object(payload)}")
         try:
             return cls.model_validate(payload)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or 'input'}: {err['msg']}" for err in exc.errors()
-            )
-            raise InvalidRunRequest(f"invalid execution input: {problems}") from None
+            problems = "; ".join(_problem(err) for err in exc.errors())
+            raise InvalidRunRequest(f"invalid execution input: {' '.join(problems.split())}") from None
+
+
+def _problem(error: dict) -> str:
+    """One field's problem: where, what, and the value sent when its type was wrong."""
+    where = ".".join(str(p) for p in error["loc"]) or "input"
+    if error["type"] == "extra_forbidden":
+        return f"{where}: unknown field; the fields are {', '.join(RunRequest.model_fields)}"
+    if error["type"] in ("missing", "value_error"):
+        return f"{where}: {error['msg'].removeprefix('Value error, ')}"
+    value = error.get("input")
+    sent = json.dumps(value, default=str)[:80]
+    return f"{where}: {error['msg']}, got {sent} ({_JSON_TYPES.get(type(value), 'a value')})"
+
+
+def _not_an_object(payload: object) -> str:
+    kind = _JSON_TYPES.get(type(payload), type(payload).__name__)
+    hint = ""
+    if isinstance(payload, str):
+        try:
+            inner = json.loads(payload)
+        except ValueError:
+            inner = None
+        if isinstance(inner, dict):
+            hint = " that holds JSON text (encoded twice?): pass the object itself, not a string of it"
+    return f"it must be a JSON object like {EXAMPLE_INPUT}, got {kind}{hint}"
 
 
 class PipelineConfig(BaseModel):

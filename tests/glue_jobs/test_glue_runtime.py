@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from glue_jobs._runtime import JobArgumentError, JobStorage, float_arg, resolve_args
+from glue_jobs._runtime import JobArgumentError, JobStorage, float_arg, origin_of, resolve_args
 
 ARGV = ["script.py", "--JOB_NAME", "validate", "--JOB_RUN_ID", "jr_1", "--job-language", "python",
         "--input_path", "s3://raw/in/", "--max_bad_fraction=0.2"]
@@ -58,6 +58,9 @@ def test_staging_downloads_the_prefix_only_and_skips_housekeeping_files(s3, tmp_
     assert all(f.startswith(str(tmp_path)) for f in files)
     with open(files[0]) as handle:
         assert handle.read() == "{}\n"
+    # quarantine and reports name the S3 object, not the staged copy (Spark names it file:/...)
+    assert origin_of(f"file:{files[1]}", storage.origins) == "s3://raw/in/part/b.csv"
+    assert origin_of("/elsewhere/c.jsonl", storage.origins) == "/elsewhere/c.jsonl"
 
 
 def test_staged_output_replaces_the_prefix_and_json_lands_on_s3(s3, tmp_path):

@@ -80,6 +80,47 @@ def test_prepare_run_rejects_bad_input_with_the_field_and_reason(
         prepare(handler, request_body, lambda_context)
 
 
+# Every kind of bad execution input, with what the one-line reason must name. The state machine wraps the
+# input as $.request (WrapInput), so PrepareRun sees it whatever its JSON type.
+BAD_INPUTS = {
+    "a JSON string holding an object": ('{"raw_prefix": "s3://raw/incoming/"}', "encoded twice"),
+    "a JSON string": ("s3://raw/incoming/", "got a JSON string"),
+    "an array": (["s3://raw/incoming/"], "got a JSON array"),
+    "a number": (42, "got a JSON number"),
+    "null": (None, "got null"),
+    "a boolean": (True, "got a JSON boolean"),
+    "no prefix": ({}, "raw_prefix: Field required"),
+    "prefix not a string": ({"raw_prefix": 5}, "raw_prefix: Input should be a valid string"),
+    "prefix not S3": ({"raw_prefix": "/tmp/reviews"}, "not an S3 URI"),
+    "prefix of another scheme": ({"raw_prefix": "https://raw/incoming/"}, "not an S3 URI"),
+    "prefix without a bucket": ({"raw_prefix": "s3:///incoming/"}, "not an S3 URI"),
+    "prefix with an invalid bucket": ({"raw_prefix": "s3://Raw_Bucket/x/"}, "not an S3 URI"),
+    "prefix with a space": ({"raw_prefix": "s3://raw/in coming/"}, "whitespace"),
+    "prefix with an empty part": ({"raw_prefix": "s3://raw//incoming/"}, "empty path part"),
+    "unknown model kind": ({"raw_prefix": "s3://raw/incoming/", "model_kinds": ["svm"]}, "unknown model"),
+    "model kinds not a list": ({"raw_prefix": "s3://raw/incoming/", "model_kinds": "logreg"}, "valid list"),
+    "no model kind": ({"raw_prefix": "s3://raw/incoming/", "model_kinds": []}, "at least 1 item"),
+    "repeated model kind": ({"raw_prefix": "s3://raw/incoming/", "model_kinds": ["mlp", "mlp"]}, "repeat"),
+    "trials as text": ({"raw_prefix": "s3://raw/incoming/", "trials_per_kind": "3"}, 'got "3"'),
+    "trials as a boolean": ({"raw_prefix": "s3://raw/incoming/", "trials_per_kind": True}, "got true"),
+    "concurrency as a float": ({"raw_prefix": "s3://raw/incoming/", "max_concurrency": 2.0}, "got 2.0"),
+    "concurrency out of range": ({"raw_prefix": "s3://raw/incoming/", "max_concurrency": 99}, "less than"),
+    "unknown trigger": ({"raw_prefix": "s3://raw/incoming/", "trigger": "cron"}, "trigger"),
+    "unknown field": ({"raw_prefix": "s3://raw/incoming/", "colour": "red"}, "colour: unknown field"),
+}
+
+
+@pytest.mark.parametrize(("request_body", "expected"), BAD_INPUTS.values(), ids=BAD_INPUTS.keys())
+def test_prepare_run_refuses_every_kind_of_bad_input_strictly_in_one_line(
+    configured, lambda_context, request_body, expected
+):
+    handler = load_handler("prepare_run")
+    with pytest.raises(InvalidRunRequest) as refused:
+        prepare(handler, request_body, lambda_context)
+    message = str(refused.value)
+    assert expected in message and "\n" not in message and message.startswith("invalid execution input: ")
+
+
 def test_prepare_run_fails_when_the_prefix_holds_no_data(configured, lambda_context):
     handler = load_handler("prepare_run")
     with pytest.raises(NoInputData, match="no review files under s3://raw/nothing-here/"):
@@ -261,6 +302,30 @@ def test_record_failure_before_the_run_was_planned_uses_the_execution_name(aws_m
     out = handler.lambda_handler({"input": state, "execution_name": "exec:9"}, lambda_context)
     assert (out["error"], out["cause"]) == ("NoInputData", "NoInputData: no review files under s3://raw/x/")
     assert out["failure_uri"] == "s3://models/runs/exec-9/failure.json"
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        "not an object",
+        ["a", "list"],
+        None,
+        {"run": "not an object", "error": "not an object either"},
+        {"run": {"paths": "nowhere"}, "error": {"Error": "States.Runtime"}},
+        {"run": {"paths": {"failure": 7}}},
+    ],
+    ids=["string", "array", "null", "fields-of-wrong-type", "paths-not-an-object", "failure-not-a-uri"],
+)
+def test_record_failure_records_whatever_state_it_is_given(aws_mock, lambda_context, state, capsys):
+    handler = load_handler("record_failure")
+    out = handler.lambda_handler({"input": state, "execution_name": "exec:bad"}, lambda_context)
+    assert out["failure_uri"] == "s3://models/runs/exec-bad/failure.json"
+    stored = json.loads(
+        aws.client("s3").get_object(Bucket="models", Key="runs/exec-bad/failure.json")["Body"].read()
+    )
+    assert stored["status"] == "FAILED" and stored["error"] == out["error"] and "\n" not in stored["cause"]
+    metrics = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert [m["PipelineRunsFailed"] for m in metrics] == [[1.0]]  # the failed-run metric (EMF)
 
 
 def test_record_failure_names_the_failed_training_job_and_exit_code(aws_mock, lambda_context):

@@ -75,6 +75,40 @@ def test_before_any_run_the_api_answers_503(stack):
     assert "no champion" in body["message"]
 
 
+# Execution inputs as sent to StartExecution (JSON text): not an object, or an object that breaks the
+# contract. Each must end in the documented failure path before any job starts.
+BAD_EXECUTION_INPUTS = {
+    "json-string": (json.dumps(json.dumps({"raw_prefix": "s3://bucket/reviews/"})), "encoded twice"),
+    "array": (json.dumps(["s3://bucket/reviews/"]), "got a JSON array"),
+    "number": ("42", "got a JSON number"),
+    "null": ("null", "got null"),
+    "unknown-kind": (json.dumps({"raw_prefix": "s3://bucket/reviews/", "model_kinds": ["svm"]}), "svm"),
+    "bad-prefix": (json.dumps({"raw_prefix": "reviews/"}), "not an S3 URI"),
+    "wrong-type": (json.dumps({"raw_prefix": "s3://bucket/reviews/", "trials_per_kind": "2"}), 'got "2"'),
+}
+
+
+def test_any_bad_execution_input_ends_in_record_failure_before_any_job(stack):
+    sfn = aws.client("stepfunctions")
+    arns = {
+        case: sfn.start_execution(
+            stateMachineArn=stack["TrainingPipelineStateMachineArn"], name=f"bad-input-{case}", input=text
+        )["executionArn"]
+        for case, (text, _) in BAD_EXECUTION_INPUTS.items()
+    }
+    for case, arn in arns.items():
+        result = execution.follow(arn, Progress(), poll_s=1.0, timeout_s=300)
+        expected = BAD_EXECUTION_INPUTS[case][1]
+        assert result.status == "FAILED", case
+        assert result.error == "InvalidRunRequest", (case, result.error, result.cause)
+        assert expected in result.cause and "\n" not in result.cause, (case, result.cause)
+        states = [s.name for s in result.states]
+        assert states == ["WrapInput", "PrepareRun", "RecordFailure", "PipelineFailed"], (case, states)
+        stored = json.loads(aws.client("s3").get_object(
+            Bucket=stack["ModelsBucketName"], Key=f"runs/bad-input-{case}/failure.json")["Body"].read())
+        assert (stored["error"], stored["cause"]) == (result.error, result.cause)
+
+
 def test_the_main_job_promotes_a_model_that_the_api_serves(stack, served):
     raw_prefix = execution.upload_reviews(stack["RawBucketName"], SHIPPED_REVIEWS)
     result = run_pipeline(stack, {"raw_prefix": raw_prefix, **TRAINING})
@@ -85,7 +119,9 @@ def test_the_main_job_promotes_a_model_that_the_api_serves(stack, served):
     assert status == 200
     assert body["model_version"] == version and body["model_kind"] == "logreg"
     assert body["label"] == "positive"
-    assert [s.name for s in result.states][:3] == ["PrepareRun", "ValidateReviews", "PreprocessReviews"]
+    assert [s.name for s in result.states][:4] == [
+        "WrapInput", "PrepareRun", "ValidateReviews", "PreprocessReviews"
+    ]
     served["version"] = version
 
 

@@ -96,7 +96,61 @@ def test_an_unknown_model_kind_names_the_known_ones(tmp_path, capsys):
 
 def test_a_missing_option_is_a_usage_error(capsys):
     assert entrypoint.main(["--model-kind", "logreg"]) == 2
-    assert "--data-uri" in capsys.readouterr().err
+    err = capsys.readouterr().err.strip()
+    assert "--data-uri" in err and len(err.splitlines()) == 1 and err.startswith("error: ")
+
+
+def _split_folders(folder: Path, frames: dict | None = None, raw: bytes | None = None) -> Path:
+    for split in SPLITS:
+        part = folder / f"split={split}"
+        part.mkdir(parents=True)
+        if raw is not None:
+            (part / "part-0.parquet").write_bytes(raw)
+        else:
+            frames[split].to_parquet(part / "part-0.parquet")
+    return folder
+
+
+def _bad_training_inputs(tmp_path: Path) -> dict[str, tuple[list[str], dict, int, str]]:
+    """case -> (arguments, environment, exit code, what the one line must say)."""
+    good = with_labels(load_shipped().iloc[:60])
+    no_text = _split_folders(tmp_path / "no_text", {s: good.drop(columns=["reviewText"]) for s in SPLITS})
+    one_label = _split_folders(tmp_path / "one_label", {s: good[good["label"] == 1] for s in SPLITS})
+    corrupt = _split_folders(tmp_path / "corrupt", raw=b"PAR1 not parquet")
+    out = str(tmp_path / "out")
+    args = lambda data, *more: ["--model-kind", "logreg", "--data-uri", str(data), "--output-uri", out, *more]  # noqa: E731
+    return {
+        "missing option": (["--model-kind", "logreg"], {}, 2, "Missing option '--data-uri'"),
+        "unknown option": (args(no_text, "--trails", "2"), {}, 2, "No such option: --trails"),
+        "zero trials": (args(no_text, "--trials", "0"), {}, 2, "Invalid value for '--trials'"),
+        "trials not a number": (args(no_text, "--trials", "many"), {}, 2, "Invalid value for '--trials'"),
+        "unknown model kind": (["--model-kind", "svm", "--data-uri", out, "--output-uri", out], {}, 1,
+                               "unknown model kind 'svm'"),
+        "malformed S3 URI": (args("s3://Not_A_Bucket/x/"), {}, 1, "is not an S3 URI"),
+        "missing data": (args(tmp_path / "nothing"), {}, 1, "run the preprocessing job"),
+        "corrupt Parquet": (args(corrupt), {}, 1, "not readable as Parquet"),
+        "wrong columns": (args(no_text), {}, 1, "has no reviewText column"),
+        "one label only": (args(one_label), {}, 1, "needs positive and negative reviews"),
+        "bad setting": (args(no_text), {"SENTIMENT_TRIALS_PER_KIND": "many"}, 1, "SENTIMENT_TRIALS_PER_KIND"),
+    }
+
+
+BAD_TRAINING_CASES = [
+    "missing option", "unknown option", "zero trials", "trials not a number", "unknown model kind",
+    "malformed S3 URI", "missing data", "corrupt Parquet", "wrong columns", "one label only", "bad setting",
+]
+
+
+@pytest.mark.parametrize("case", BAD_TRAINING_CASES)
+def test_every_bad_input_exits_non_zero_with_one_line(tmp_path, capsys, monkeypatch, case):
+    argv, environment, code, expected = _bad_training_inputs(tmp_path)[case]
+    monkeypatch.setenv("SENTIMENT_STATE_DIR", str(tmp_path / "state"))
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert entrypoint.main(argv) == code
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert expected in err
 
 
 def test_the_image_installs_what_training_imports_with_the_project_pins():
