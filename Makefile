@@ -28,14 +28,14 @@ $(VENV)/.stamp: requirements/ml.txt requirements/dev.txt pyproject.toml observab
 venv: $(VENV)/.stamp ## the project's ML environment (Python 3.11)
 
 $(LOCALSTACK_VENV)/.stamp: requirements/localstack.txt $(wildcard local_cloud/plugins/pyproject.toml)
-	@py=$$(scripts/find_python.sh 3.13 3.12) && { [ -x $(LOCALSTACK_VENV)/bin/python ] || $$py -m venv $(LOCALSTACK_VENV); }
+	@py=$$(scripts/find_python.sh 3.13) && { [ -x $(LOCALSTACK_VENV)/bin/python ] || $$py -m venv $(LOCALSTACK_VENV); }
 	$(LOCALSTACK_VENV)/bin/python -m pip install -q --upgrade pip
 	$(LOCALSTACK_VENV)/bin/python -m pip install -q -r requirements/localstack.txt
 	@if [ -f local_cloud/plugins/pyproject.toml ]; then $(LOCALSTACK_VENV)/bin/python -m pip install -q -e local_cloud/plugins; fi
 	@touch $@
 
 .PHONY: localstack-venv
-localstack-venv: $(LOCALSTACK_VENV)/.stamp ## LocalStack's own environment (Python >= 3.12) with the project's plugins
+localstack-venv: $(LOCALSTACK_VENV)/.stamp ## LocalStack's own environment (Python 3.13) with the project's plugins
 
 SAM_VENV := .venv-sam
 $(SAM_VENV)/.stamp: requirements/sam.txt
@@ -58,13 +58,39 @@ prometheus: ## install Debian's prometheus package (prometheus + promtool) if mi
 	$$as_root apt-get -o DPkg::Lock::Timeout=300 update -qq && \
 	DEBIAN_FRONTEND=noninteractive $$as_root apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends prometheus
 
+# The Lambda runtime the functions declare (template.yaml's LambdaRuntime; layers/lambda_build.mk builds
+# for it) and a Lambda-like interpreter of that version for the embedded local cloud: awslambdaric and
+# boto3 only, no pip, nothing of the project's environment.
+LAMBDA_RUNTIME      ?= python3.12
+LAMBDA_RUNTIME_VENV := .venv-lambda-$(LAMBDA_RUNTIME)
+$(LAMBDA_RUNTIME_VENV)/.stamp: requirements/lambda-runtime.txt
+	@py=$$(scripts/find_python.sh $(patsubst python%,%,$(LAMBDA_RUNTIME))) && \
+		{ [ -x $(LAMBDA_RUNTIME_VENV)/bin/python ] || $$py -m venv --without-pip $(LAMBDA_RUNTIME_VENV); } && \
+		$$py -m pip --python $(LAMBDA_RUNTIME_VENV)/bin/python install -q --disable-pip-version-check \
+			-r requirements/lambda-runtime.txt
+	@touch $@
+
+.PHONY: lambda-runtime-venv
+lambda-runtime-venv: $(LAMBDA_RUNTIME_VENV)/.stamp ## the functions' runtime for the local cloud (LAMBDA_RUNTIME, default python3.12)
+
+LOCAL_CLOUD_ENVS := venv localstack-venv sam-venv lambda-runtime-venv
+
+# `docker compose config` checks docker-compose.localstack.yml without a Docker engine; where the docker
+# client has no compose plugin, Debian's docker-compose does it (installed here when apt-get can).
+.PHONY: compose-checker
+compose-checker:
+	@docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null || \
+	{ command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && echo "installing Debian's docker-compose ..." && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; } || \
+	echo "note: no docker compose; install Debian's docker-compose for tests/local_cloud/test_compose.py"
+
 # --- the two commands of the README -------------------------------------------------------------
 .PHONY: run
-run: venv localstack-venv sam-venv ## the main job: local cloud, deploy, training pipeline, model on the API
+run: $(LOCAL_CLOUD_ENVS) ## the main job: local cloud, deploy, training pipeline, model on the API
 	$(PY) -m stack run $(RUN_ARGS)
 
 .PHONY: test
-test: venv localstack-venv sam-venv prometheus ## every test
+test: $(LOCAL_CLOUD_ENVS) compose-checker prometheus ## every test
 	$(VENV)/bin/pytest
 
 # --- the rest ---------------------------------------------------------------------------------
@@ -90,7 +116,7 @@ EVENT    ?=
 LOCAL_CLOUD := $(PY) -m local_cloud
 
 .PHONY: up
-up: venv localstack-venv ## start the local cloud (LOCAL_CLOUD_PORT, default 4566) and wait until healthy
+up: venv localstack-venv lambda-runtime-venv ## start the local cloud (LOCAL_CLOUD_PORT, default 4566) and wait until healthy
 	$(LOCAL_CLOUD) up
 
 .PHONY: down
@@ -106,13 +132,18 @@ logs: ## LocalStack's log (follow it)
 	$(LOCAL_CLOUD) logs -f
 
 .PHONY: deploy
-deploy: venv localstack-venv sam-venv ## sam build + deploy TEMPLATE (template.yaml) to the local cloud
+deploy: $(LOCAL_CLOUD_ENVS) ## sam build + deploy TEMPLATE (template.yaml) to the local cloud
 	$(LOCAL_CLOUD) deploy --template $(TEMPLATE)
 
 .PHONY: invoke
 invoke: venv ## invoke a deployed function without Docker: make invoke FUNCTION=<LogicalId> EVENT=events/<file>.json
 	@test -n "$(FUNCTION)" || { echo "usage: make invoke FUNCTION=<LogicalId> [EVENT=events/<file>.json]"; exit 2; }
 	$(LOCAL_CLOUD) invoke $(FUNCTION) --template $(TEMPLATE) $(if $(EVENT),-e $(EVENT))
+
+.PHONY: lambda-sizes
+lambda-sizes: venv sam-venv ## sam build (for AWS, into .aws-sam/build) and each function's unzipped size with layers
+	.venv-sam/bin/sam build --config-env aws --template-file $(TEMPLATE)
+	$(PY) -m stack sizes --build-dir .aws-sam/build
 
 .PHONY: validate
 validate: sam-venv ## sam validate --lint on TEMPLATE

@@ -78,7 +78,7 @@ class Fixture:
             zf.write(workdir / "bench_handler.py", "bench_handler.py")
         self.name = "bench"
         arn = self.lam.create_function(
-            FunctionName=self.name, Runtime="python3.11", Handler="bench_handler.handler",
+            FunctionName=self.name, Runtime="python3.12", Handler="bench_handler.handler",
             Role="arn:aws:iam::000000000000:role/bench", Code={"ZipFile": archive.getvalue()}, Timeout=30,
         )["FunctionArn"]  # fmt: skip
         self.lam.get_waiter("function_active_v2").wait(FunctionName=self.name)

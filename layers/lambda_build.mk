@@ -1,20 +1,36 @@
 # Shared by the layer and function Makefiles that `sam build` runs (BuildMethod: makefile,
-# WorkingDirectory: the repository root). Third-party wheels are fetched for Lambda's platform
-# (x86_64, CPython 3.11) whatever the host.
+# WorkingDirectory: the repository root). Third-party wheels are vendored from each requirements.txt
+# for Lambda's platform (x86_64 manylinux, CPython of LAMBDA_RUNTIME) whatever the host, as `sam build`
+# does for a plain python function: the embedded local cloud runs exactly these packages.
 #
-# VENDOR_DEPENDENCIES=no (set by `python -m stack` for the embedded local cloud, whose executor runs
-# handlers with the project's own environment) skips the wheels: the local build keeps the code and
-# the layer layout but not 200 MB of packages nobody there imports. Deploys to AWS keep the default.
+# LAMBDA_RUNTIME must equal the template's LambdaRuntime parameter (a test checks the defaults match);
+# `sam build` tells a Makefile nothing about the runtime, so overriding one means overriding both:
+#   LAMBDA_RUNTIME=python3.13 sam build --parameter-overrides LambdaRuntime=python3.13
+#
+# Cache: each vendored set is kept under LAMBDA_BUILD_CACHE, keyed by the runtime and the SHA-256 of
+# the requirements file and pip flags, and copied from there on the next build (seconds instead of
+# minutes; hard links where the build folder is on the same file system). Change a pin and the key changes; `rm -rf .cache/lambda-build` empties it.
 PYTHON ?= python3
-VENDOR_DEPENDENCIES ?= yes
-PIP_FOR_LAMBDA := $(PYTHON) -m pip install --quiet --no-compile --upgrade --only-binary=:all: \
-	--platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 --implementation cp --python-version 3.11
+LAMBDA_RUNTIME ?= python3.12
+LAMBDA_BUILD_CACHE ?= $(CURDIR)/.cache/lambda-build
+LAMBDA_PYTHON_VERSION := $(patsubst python%,%,$(LAMBDA_RUNTIME))
+PIP_FOR_LAMBDA := $(PYTHON) -m pip install --quiet --disable-pip-version-check --no-compile --upgrade \
+	--only-binary=:all: --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 \
+	--implementation cp --python-version $(LAMBDA_PYTHON_VERSION)
 
 # $(call vendor,<requirements file>,<target dir>,<extra pip flags>)
 define vendor
-	@if [ "$(VENDOR_DEPENDENCIES)" = "yes" ]; then \
-		echo "vendoring $(1)"; $(PIP_FOR_LAMBDA) $(3) --target "$(2)" -r "$(1)"; \
-	else echo "VENDOR_DEPENDENCIES=$(VENDOR_DEPENDENCIES): not vendoring $(1)"; fi
+	@if ! grep -qvE '^[[:space:]]*(#|$$)' "$(1)"; then echo "$(1): nothing to vendor"; exit 0; fi; \
+	key=$$( { cat "$(1)"; echo "$(LAMBDA_RUNTIME) $(3) $(PIP_FOR_LAMBDA)"; } | sha256sum | cut -c1-16); \
+	cached="$(LAMBDA_BUILD_CACHE)/$(LAMBDA_RUNTIME)/$$key"; \
+	if [ ! -f "$$cached/.complete" ]; then \
+		echo "vendoring $(1) for $(LAMBDA_RUNTIME) (cache key $$key) ..."; \
+		staging="$$cached.tmp.$$$$"; rm -rf "$$staging"; mkdir -p "$$staging"; \
+		$(PIP_FOR_LAMBDA) $(3) --target "$$staging" -r "$(1)" || { rm -rf "$$staging"; exit 1; }; \
+		touch "$$staging/.complete"; rm -rf "$$cached"; mv "$$staging" "$$cached"; \
+	else echo "vendoring $(1) for $(LAMBDA_RUNTIME): cached ($$key)"; fi; \
+	mkdir -p "$(2)"; \
+	cp -al "$$cached/." "$(2)/" 2>/dev/null || cp -R "$$cached/." "$(2)/"; rm -f "$(2)/.complete"
 endef
 
 # $(call function_code,<function folder>): the handler and its folder's other modules

@@ -133,7 +133,7 @@ class LocalCloud:
     # --- lifecycle --------------------------------------------------------------------------------
     def _check_localstack_python(self) -> None:
         hint = (
-            "run `make localstack-venv` (it needs Python 3.12 or newer: e.g. `pyenv install 3.13` "
+            "run `make localstack-venv` (it needs Python 3.13 or newer: e.g. `pyenv install 3.13` "
             "or your OS package python3.13-venv)"
         )
         if not self.localstack_python.exists():
@@ -149,7 +149,7 @@ class LocalCloud:
         if version < settings.MIN_LOCALSTACK_PYTHON:
             raise LocalCloudError(
                 f"{self.localstack_python} is Python {'.'.join(map(str, version))}; LocalStack needs "
-                f">= 3.12: {hint}"
+                f">= 3.13: {hint}"
             )
 
     def localstack_env(self) -> dict[str, str]:

@@ -12,7 +12,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 ENV_PORT = "LOCAL_CLOUD_PORT"  # gateway port (default 4566)
 ENV_STATE_DIR = "LOCAL_CLOUD_STATE_DIR"  # LocalStack's files, pid file, log, Lambda environments
 ENV_LOCALSTACK_PYTHON = "LOCAL_CLOUD_LOCALSTACK_PYTHON"  # interpreter of LocalStack's own environment
-# JSON object mapping a Lambda runtime to a local interpreter, e.g. {"python3.11": "/path/bin/python"}.
+# JSON object mapping a Lambda runtime to a local interpreter, e.g. {"python3.12": "/path/bin/python"}.
 # The executor plugin reads the same variable inside LocalStack.
 ENV_LAMBDA_RUNTIMES = "LOCAL_CLOUD_LAMBDA_RUNTIMES"
 
@@ -20,7 +20,10 @@ DEFAULT_PORT = 4566
 DEFAULT_STATE_DIR = REPO_ROOT / ".state" / "localstack"
 DEFAULT_LOCALSTACK_PYTHON = REPO_ROOT / ".venv-localstack" / "bin" / "python"
 PROJECT_PYTHON = REPO_ROOT / ".venv" / "bin" / "python"
-MIN_LOCALSTACK_PYTHON = (3, 12)
+# Lambda-like runtimes (`make lambda-runtime-venv`): .venv-lambda-python3.12 runs python3.12 functions with
+# awslambdaric and boto3 only, as AWS's runtime does; never the project's environment.
+LAMBDA_RUNTIME_VENV_GLOB = ".venv-lambda-python3.*"
+MIN_LOCALSTACK_PYTHON = (3, 13)  # localstack-core 2026.3.0 imports warnings.deprecated (3.13)
 
 # The name under which local_cloud/plugins registers its Lambda runtime executor.
 LAMBDA_EXECUTOR_PLUGIN = "local-process"
@@ -46,9 +49,18 @@ def region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
 
+def lambda_runtime_venvs(root: Path = REPO_ROOT) -> dict[str, str]:
+    """{"python3.12": "<root>/.venv-lambda-python3.12/bin/python", ...} for each runtime venv that exists."""
+    return {
+        venv.name.removeprefix(".venv-lambda-"): str(venv / "bin" / "python")
+        for venv in sorted(root.glob(LAMBDA_RUNTIME_VENV_GLOB))
+        if (venv / "bin" / "python").exists()
+    }
+
+
 def lambda_runtimes() -> dict[str, str]:
-    """Runtime -> interpreter map handed to the executor: the project's Python 3.11 venv by default."""
-    mapping = {"python3.11": str(PROJECT_PYTHON)} if PROJECT_PYTHON.exists() else {}
+    """Runtime -> interpreter map handed to the executor: the Lambda runtime venvs, then the setting's."""
+    mapping = lambda_runtime_venvs()
     if raw := os.environ.get(ENV_LAMBDA_RUNTIMES):
         try:
             mapping.update(json.loads(raw))

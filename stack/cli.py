@@ -1,4 +1,5 @@
-"""`python -m stack run | deploy | rollback | status | traffic`: the deployed stack from the command line."""
+"""`python -m stack run | deploy | rollback | status | traffic | metrics | sizes`: the deployed stack from the
+command line."""
 
 from __future__ import annotations
 
@@ -167,6 +168,23 @@ def rollback(stack_name: StackOption = None) -> None:
         f"version {after.version} ({after.model_kind}); the API serves it within "
         "CHAMPION_CACHE_SECONDS"
     )
+
+
+@app.command()
+def sizes(
+    build_dir: Annotated[
+        Path, typer.Option(help="a `sam build` folder (sam build's default: .aws-sam/build)")
+    ] = Path(".aws-sam/build"),
+) -> None:
+    """Unzipped size of each function with its layers against Lambda's 250 MB (after `sam build`)."""
+    from stack.package_sizes import function_sizes, size_table
+
+    if not (build_dir / "template.yaml").exists():
+        _fail(f"{build_dir} holds no built template: run `sam build` (or pass --build-dir <folder>)")
+    measured = function_sizes(build_dir)
+    typer.echo(size_table(measured))
+    if not all(size.within_limit for size in measured):
+        _fail("a function with its layers exceeds Lambda's 250 MB unzipped limit: AWS would refuse it")
 
 
 @app.command()

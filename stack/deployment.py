@@ -10,9 +10,8 @@ from pathlib import Path
 
 from review_sentiment import aws
 from review_sentiment.progress import Progress
+from stack.package_sizes import function_sizes, size_table
 from stack.settings import DOMAIN_PACKAGE, GLUE_SCRIPTS, TEMPLATE, StackSettings
-
-ENV_VENDOR = "VENDOR_DEPENDENCIES"  # read by layers/lambda_build.mk
 
 
 @dataclass(frozen=True)
@@ -84,10 +83,12 @@ def deploy_stack(
 ) -> DeployedStack:
     """sam build + sam deploy to the local cloud, then the Glue job code to the artifacts bucket.
 
-    The local cloud's executor runs handlers with the project's own environment, so the build skips
-    vendoring wheels (VENDOR_DEPENDENCIES=no, layers/lambda_build.mk); the build is never cached.
+    The build is the one an AWS deploy uses: each function and layer gets the wheels its requirements.txt
+    names, for Lambda's platform (layers/lambda_build.mk caches them by the requirements' hash), and the
+    local cloud runs the functions on those packages alone. SAM's own build cache is not used.
     """
     from local_cloud import stacks
+    from local_cloud.controller import LocalCloudError
     from local_cloud.deploy import run_sam
 
     settings.state_dir.mkdir(parents=True, exist_ok=True)
@@ -96,31 +97,26 @@ def deploy_stack(
     overrides = settings.parameter_overrides(extra_parameters)
     _delete_if_failed_create(settings.stack_name, progress)
     progress(f"deploying {template.name} as stack {settings.stack_name} (sam build, sam deploy) ...")
-    before = os.environ.get(ENV_VENDOR)
-    os.environ[ENV_VENDOR] = "no"
-    try:
-        run_sam(
-            [
-                "build",
-                "--template-file",
-                str(template),
-                "--build-dir",
-                str(build_dir),
-                *config,
-                # samconfig asks for cached builds, but SAM's cache key is the layer folder's hash and
-                # the shared-code layer copies review_sentiment from outside it: a cached build would
-                # deploy a stale domain package. Not caching also keeps these light builds out of the
-                # cache an AWS build reuses.
-                "--no-cached",
-            ],
-            None,
-            template.parent,
-        )
-    finally:
-        if before is None:
-            os.environ.pop(ENV_VENDOR, None)
-        else:
-            os.environ[ENV_VENDOR] = before
+    run_sam(
+        [
+            "build",
+            "--template-file",
+            str(template),
+            "--build-dir",
+            str(build_dir),
+            *config,
+            # samconfig asks for cached builds, but SAM's cache key is the layer folder's hash and the
+            # shared-code layer copies review_sentiment from outside it: a cached build would deploy a
+            # stale domain package. The wheels are cached by layers/lambda_build.mk instead.
+            "--no-cached",
+        ],
+        None,
+        template.parent,
+    )
+    sizes = function_sizes(build_dir)
+    progress("unzipped size of each function with its layers (Lambda's limit: 250 MB):\n" + size_table(sizes))
+    if too_big := [size.function for size in sizes if not size.within_limit]:
+        raise LocalCloudError(f"{', '.join(too_big)}: over Lambda's 250 MB unzipped limit (AWS would refuse)")
     if bucket := stacks.deploy_parameter("s3_bucket", "default"):  # samconfig's upload bucket
         _ensure_bucket(bucket)
     run_sam(

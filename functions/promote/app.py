@@ -41,15 +41,15 @@ def card_metrics(best: dict) -> dict[str, float]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    # MLflow (with onnx and optuna behind review_sentiment.modeling.tracking) takes seconds to import:
-    # import it on the first invocation rather than in the init phase, which Lambda limits to 10 s.
-    from review_sentiment.modeling import tracking
+    # The MLflow client takes a second or two to import: import it on the first invocation rather than in
+    # the init phase, which Lambda limits to 10 s. The registry module needs mlflow-skinny only.
+    from review_sentiment.modeling import registry
 
     run, best = event["run"], event["selection"]["best"]
-    alias = event.get("alias", tracking.CHAMPION)
-    tracking.configure(settings)
+    alias = event.get("alias", registry.CHAMPION)
+    registry.configure(settings)
     name = settings.registered_model_name
-    version = tracking.register(
+    version = registry.register(
         best["model_uri"],
         name,
         tags={
@@ -59,8 +59,8 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
             "onnx_uri": best["onnx_uri"],
         },
     )
-    if alias != tracking.CHAMPION:
-        tracking.set_alias(name, alias, version)
+    if alias != registry.CHAMPION:
+        registry.set_alias(name, alias, version)
         logger.info("registered challenger", version=version, model_kind=best["model_kind"])
         return {"registered_model": name, "version": version, "alias": alias}
 
@@ -79,9 +79,9 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         prediction_profile_uri=best.get("prediction_profile_uri", ""),
         metrics=card_metrics(best),
     )
-    before = tracking.alias_version(name, tracking.CHAMPION)
-    tracking.set_alias(name, tracking.CHAMPION, version)
-    tracking.delete_alias(name, tracking.CHALLENGER)
+    before = registry.alias_version(name, registry.CHAMPION)
+    registry.set_alias(name, registry.CHAMPION, version)
+    registry.delete_alias(name, registry.CHALLENGER)
     pointer = promoted(candidate, current)
     write_champion(ssm, parameter, pointer)
     logger.info("promoted", version=version, previous=before, model_kind=best["model_kind"])
@@ -90,7 +90,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return {
         "registered_model": name,
         "version": version,
-        "alias": tracking.CHAMPION,
+        "alias": registry.CHAMPION,
         "previous_version": before,
         "model_uri": pointer.model_uri,
         "champion_parameter": parameter,

@@ -1,45 +1,46 @@
 """MLflow: trials, final models (ONNX + model card + Pareto front), registry and aliases.
 
 Nothing is configured at import; `configure(settings)` points MLflow at the settings' tracking
-store (SQLite file by default, PostgreSQL by URL) and experiment.
+store (SQLite file by default, PostgreSQL or an MLflow server by URL) and experiment. The registry
+half lives in `registry` (mlflow-skinny only, for the Promote Lambda) and is re-exported here.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import logging
-import os
 
 import mlflow
 import onnx
 import optuna
-from mlflow import MlflowClient
-from mlflow.exceptions import MlflowException
 
-from review_sentiment.config import TRANSFORMER_KINDS, Settings
+from review_sentiment.config import TRANSFORMER_KINDS
 from review_sentiment.features.numeric import NUMERIC_FEATURES
 from review_sentiment.features.text import feature_definition
+from review_sentiment.modeling.registry import (  # re-exported: one import for training code
+    CHALLENGER,
+    CHAMPION,
+    alias_version,
+    configure,
+    delete_alias,
+    register,
+    set_alias,
+)
 from review_sentiment.modeling.selection import RESULT_METRICS
 
-CHAMPION, CHALLENGER = "champion", "challenger"
-
-
-def configure(settings: Settings) -> str:
-    """Sets the tracking URI and experiment; returns the experiment id."""
-    if settings.mlflow_tracking_uri == "":
-        settings.ensure_state_dir()
-    # MLflow's alembic migrations log at INFO on every new SQLite/PostgreSQL store; keep the console clean.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
-    mlflow.set_tracking_uri(settings.resolved_mlflow_tracking_uri)
-    mlflow.set_registry_uri(settings.resolved_mlflow_tracking_uri)
-    # Without an explicit artifact location MLflow writes ./mlruns in the current directory.
-    if mlflow.get_experiment_by_name(settings.mlflow_experiment) is None:
-        mlflow.create_experiment(
-            settings.mlflow_experiment, artifact_location=settings.resolved_mlflow_artifact_root
-        )
-    return mlflow.set_experiment(settings.mlflow_experiment).experiment_id
+__all__ = [
+    "CHALLENGER",
+    "CHAMPION",
+    "alias_version",
+    "configure",
+    "delete_alias",
+    "load_onnx_bytes",
+    "load_onnx_uri",
+    "log_final_model",
+    "log_trial",
+    "model_card",
+    "register",
+    "set_alias",
+]
 
 
 def log_trial(kind: str, trial: optuna.trial.FrozenTrial) -> None:
@@ -114,28 +115,6 @@ def log_final_model(
         save_as_external_data=False,
     )
     return info.model_uri
-
-
-def register(model_uri: str, name: str, tags: dict | None = None) -> str:
-    """Registers `model_uri` as a new version of `name`; returns the version."""
-    version = mlflow.register_model(model_uri, name, tags=tags)
-    return str(version.version)
-
-
-def alias_version(name: str, alias: str) -> str | None:
-    try:
-        return str(MlflowClient().get_model_version_by_alias(name, alias).version)
-    except MlflowException:
-        return None
-
-
-def set_alias(name: str, alias: str, version: str) -> None:
-    MlflowClient().set_registered_model_alias(name, alias, version)
-
-
-def delete_alias(name: str, alias: str) -> None:
-    with contextlib.suppress(MlflowException):
-        MlflowClient().delete_registered_model_alias(name, alias)
 
 
 def load_onnx_uri(model_uri: str) -> bytes:

@@ -2,14 +2,16 @@
 
 Wraps `review_sentiment.modeling.selection` (best under the latency budget, champion comparison) with what a
 pipeline run adds: failed kinds, the ONNX parity check, the configured minimum macro-F1, and the
-champion re-scored on this run's test split. numpy + pyarrow only (no scikit-learn in the Lambda).
+champion re-scored on this run's test split. numpy + DuckDB's Parquet reader only: the SelectBest
+Lambda carries onnxruntime too, and pyarrow (150 MB installed) would take it past Lambda's 250 MB.
 """
 
 from __future__ import annotations
 
-import io
 import json
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -108,8 +110,12 @@ def collect_candidates(s3, training: list[dict]) -> tuple[list[dict], list[dict]
 
 
 def load_test_split(s3, processed_uri: str) -> tuple[list[str], np.ndarray]:
-    """Texts and labels of the run's test split (Parquet written by the preprocessing job)."""
-    import pyarrow.parquet as pq
+    """Texts and labels of the run's test split (Parquet written by the preprocessing job).
+
+    Rows without a label (3-star reviews) are left out. Files are read in key order, rows in file
+    order. Raises FileNotFoundError when `processed_uri` holds no `split=test` Parquet file.
+    """
+    import duckdb
 
     bucket, prefix = split_s3_uri(processed_uri)
     keys = []
@@ -122,11 +128,15 @@ def load_test_split(s3, processed_uri: str) -> tuple[list[str], np.ndarray]:
         raise FileNotFoundError(f"no test split under {processed_uri} (expected split=test/*.parquet)")
     texts: list[str] = []
     labels: list[int] = []
-    for key in sorted(keys):
-        table = pq.read_table(io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read()))
-        columns = table.to_pydict()
-        for text, label in zip(columns["reviewText"], columns["label"], strict=True):
-            if label is not None:  # 3-star rows carry no binary label
+    query = (
+        "SELECT reviewText, label FROM read_parquet(?, file_row_number = true) "
+        "WHERE label IS NOT NULL ORDER BY file_row_number"
+    )
+    with tempfile.TemporaryDirectory() as tmp, duckdb.connect() as db:
+        for number, key in enumerate(sorted(keys)):
+            path = Path(tmp) / f"{number}.parquet"
+            path.write_bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+            for text, label in db.execute(query, [str(path)]).fetchall():
                 texts.append(text)
                 labels.append(int(label))
     return texts, np.asarray(labels, dtype=np.int64)

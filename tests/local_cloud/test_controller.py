@@ -84,7 +84,7 @@ def _warm_environment(cloud: LocalCloud) -> int:
     )  # fmt: skip
     code = zip_bytes({"app.py": "import os\n\ndef handler(event, context):\n    return os.getpid()\n"})
     lam.create_function(
-        FunctionName="pid", Runtime="python3.11", Handler="app.handler",
+        FunctionName="pid", Runtime="python3.12", Handler="app.handler",
         Role="arn:aws:iam::000000000000:role/r", Code={"ZipFile": code},
     )  # fmt: skip
     lam.get_waiter("function_active_v2").wait(FunctionName="pid")

@@ -127,25 +127,67 @@ def test_unknown_or_unavailable_runtime_is_refused(local_aws, runtime):
 def test_mapped_python_runtime_runs(local_aws):
     lam = local_aws("lambda")
     name = f"plain-{time.time_ns()}"
-    assert _create(lam, name, "python3.11")["State"] == "Active"
+    assert _create(lam, name, "python3.12")["State"] == "Active"
     assert invoke(lam, name).payload == "ran"
 
 
 def test_import_error_is_reported_as_init_error(local_aws):
     lam = local_aws("lambda")
     name = f"broken-{time.time_ns()}"
-    _create(lam, name, "python3.11", code=zip_bytes({"app.py": "import not_a_module_anywhere\n"}))
+    _create(lam, name, "python3.12", code=zip_bytes({"app.py": "import not_a_module_anywhere\n"}))
     result = invoke(lam, name)
     assert result.function_error == "Unhandled"
     assert result.payload["errorType"] == "Runtime.ImportModuleError"
     assert "not_a_module_anywhere" in result.payload["errorMessage"]
 
 
+@pytest.mark.parametrize("module", ["sklearn", "pandas", "mlflow", "onnxruntime"])
+def test_a_module_the_package_lacks_fails_as_on_aws(local_aws, module):
+    # GIVEN a function whose package lacks a module that the project's own environment has installed
+    lam = local_aws("lambda")
+    name = f"lacks-{module}-{time.time_ns()}"
+    _create(
+        lam,
+        name,
+        "python3.12",
+        code=zip_bytes({"app.py": f"import {module}\n\ndef handler(e, c):\n    pass\n"}),
+    )
+    # WHEN it is invoked
+    result = invoke(lam, name)
+    # THEN its init fails with the error AWS's python3.12 runtime gives, word for word
+    assert result.function_error == "Unhandled"
+    assert result.payload["errorType"] == "Runtime.ImportModuleError"
+    assert result.payload["errorMessage"] == f"Unable to import module 'app': No module named '{module}'"
+
+
+def test_a_function_sees_its_code_its_layers_and_the_runtime_only(local_aws):
+    # GIVEN a python3.12 function that reports its interpreter and import path
+    lam = local_aws("lambda")
+    name = f"paths-{time.time_ns()}"
+    code = (
+        "import sys, boto3, awslambdaric\n"
+        "def handler(event, context):\n"
+        "    return {'version': list(sys.version_info[:2]), 'path': sys.path, 'executable': sys.executable,\n"
+        "            'boto3': boto3.__version__}\n"
+    )
+    _create(lam, name, "python3.12", code=zip_bytes({"app.py": code}))
+    report = invoke(lam, name).payload
+    # THEN it runs on Python 3.12 with the runtime's boto3 (as AWS's runtime ships one) ...
+    assert report["version"] == [3, 12]
+    assert report["boto3"]
+    # ... and no folder on its path belongs to the project's ML environment or LocalStack's
+    repo = Path(__file__).resolve().parents[2]
+    ml_env, localstack_env = f"{repo}/.venv/", f"{repo}/.venv-localstack/"
+    foreign = [p for p in report["path"] if p.startswith((ml_env, localstack_env))]
+    assert foreign == [], foreign
+    assert ".venv-lambda-python3.12" in report["executable"]
+
+
 def test_a_crashing_runtime_is_an_exit_error(local_aws):
     lam = local_aws("lambda")
     name = f"crash-{time.time_ns()}"
     code = zip_bytes({"app.py": "import os\n\ndef handler(event, context):\n    os._exit(3)\n"})
-    _create(lam, name, "python3.11", code=code)
+    _create(lam, name, "python3.12", code=code)
     result = invoke(lam, name)
     assert result.function_error == "Unhandled"
     assert result.payload["errorType"] == "Runtime.ExitError"

@@ -49,3 +49,32 @@ def test_every_function_of_the_template_has_an_event():
         assert matches, f"no events/{_snake(function)}*.json for {function}"
         for path in matches:
             assert isinstance(json.loads(path.read_text()), dict), path
+
+
+def _aws_overrides() -> dict[str, str]:
+    import tomllib
+
+    config = tomllib.loads((settings.REPO_ROOT / "samconfig.toml").read_text())
+    overrides = config["aws"]["deploy"]["parameters"]["parameter_overrides"]
+    return dict(item.split("=", 1) for item in overrides)
+
+
+def test_the_aws_environment_names_every_parameter_a_real_deploy_needs():
+    # GIVEN the template's parameters and samconfig.toml's `aws` environment
+    parameters = yaml.load(ROOT_TEMPLATE.read_text(), Loader=_CfnLoader)["Parameters"]
+    overrides = _aws_overrides()
+    # THEN it names only real parameters, and every one whose default fits only the local cloud: an empty
+    # default, a placeholder network, a local image tag, or the local stage
+    assert set(overrides) <= set(parameters), set(overrides) - set(parameters)
+    local_only = {
+        name
+        for name, spec in parameters.items()
+        if str(spec.get("Default", "")) == ""
+        or "00000000" in str(spec.get("Default"))
+        or ":latest" in str(spec.get("Default"))
+    }
+    assert local_only | {"Stage", "LambdaRuntime"} <= set(overrides), local_only - set(overrides)
+    assert overrides["Stage"] != "local"
+    assert overrides["LambdaRuntime"] == parameters["LambdaRuntime"]["Default"]
+    # the Lambdas reach MLflow over HTTPS, not a database URL that would need a VPC
+    assert overrides["MlflowTrackingUri"].strip("<>").startswith("https://")

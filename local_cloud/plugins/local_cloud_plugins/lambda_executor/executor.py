@@ -120,6 +120,9 @@ class LocalProcessRuntimeExecutor(RuntimeExecutor):
                 "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime.runtime}",
                 "PYTHONPATH": os.pathsep.join(python_paths),
                 "PYTHONUNBUFFERED": "1",  # output reaches the log before the response is posted
+                # sys.path is the code, its layers, then the runtime's own site-packages (awslambdaric,
+                # boto3), as on AWS: nothing from the user's site or from another environment
+                "PYTHONNOUSERSITE": "1",
                 "PATH": os.pathsep.join([*bin_dirs, *(str(x / "bin") for x in layers), _SYSTEM_PATH]),
                 "LD_LIBRARY_PATH": os.pathsep.join(str(x / "lib") for x in layers),
                 "LANG": "C.UTF-8",

@@ -1,10 +1,12 @@
 """Map a function's declared runtime to a local way of running it, or say clearly why there is none.
 
 `LOCAL_CLOUD_LAMBDA_RUNTIMES` (a JSON object, set by the local cloud's controller) maps a runtime to an
-interpreter, e.g. {"python3.11": "/repo/.venv/bin/python"}. An unmapped `pythonX.Y` falls back to
-`pythonX.Y` on PATH. The interpreter must be that Python version and import awslambdaric, checked once
-per interpreter. `provided.*` runtimes run the `bootstrap` executable of the code or a layer, as on AWS.
-Anything else (Node.js, Java, container images, ...) is refused when the function is created.
+interpreter, e.g. {"python3.12": "/repo/.venv-lambda-python3.12/bin/python"}: a Lambda-like environment
+with awslambdaric and boto3 only, so a function sees what its package and layers hold, as on AWS. An
+unmapped `pythonX.Y` falls back to `pythonX.Y` on PATH. The interpreter must be that Python version
+and import awslambdaric, checked once per interpreter. `provided.*` runtimes run the `bootstrap`
+executable of the code or a layer, as on AWS. Anything else (Node.js, Java, container images, ...) is
+refused when the function is created.
 """
 
 from __future__ import annotations
@@ -73,7 +75,10 @@ def resolve(runtime: str | None, package_type: str = "Zip") -> LocalRuntime:
         )
     if runtime.startswith("provided"):
         return LocalRuntime(runtime, None)
-    hint = f'set {ENV_LAMBDA_RUNTIMES}=\'{{"{runtime}": "/path/to/bin/python"}}\' and restart the local cloud'
+    hint = (
+        f"run `make lambda-runtime-venv LAMBDA_RUNTIME={runtime}`, or set "
+        f'{ENV_LAMBDA_RUNTIMES}=\'{{"{runtime}": "/path/to/bin/python"}}\', and restart the local cloud'
+    )
     match = _PYTHON_RUNTIME.match(runtime)
     if not match:
         raise RuntimeUnavailable(
