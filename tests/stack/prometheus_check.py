@@ -60,13 +60,11 @@ def post(url: str, body: bytes) -> int:
 def send_traffic(api_base_url: str) -> list[int]:
     """30 predictions, 5 batches, 5 bad bodies (422): the statuses, in order."""
     statuses = [
-        post(f"{api_base_url}/predict", json.dumps({"text": f"Great book number {i}"}).encode())
+        post(f"{api_base_url}/predict", json.dumps({"reviewText": f"Great book number {i}"}).encode())
         for i in range(30)
     ]
-    statuses += [
-        post(f"{api_base_url}/batch_predict", json.dumps({"texts": ["Dull.", "Loved it."]}).encode())
-        for _ in range(5)
-    ]
+    batch = {"reviews": [{"reviewText": "Dull."}, {"reviewText": "Loved it."}]}
+    statuses += [post(f"{api_base_url}/batch_predict", json.dumps(batch).encode()) for _ in range(5)]
     statuses += [post(f"{api_base_url}/predict", b'{"txt": "misspelt field"}') for _ in range(5)]
     return statuses
 
