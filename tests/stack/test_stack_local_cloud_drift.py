@@ -24,6 +24,7 @@ from review_sentiment.monitoring.monitor import report_key
 from review_sentiment.pipeline.run import RunRequest
 from review_sentiment.progress import Progress
 from stack import execution
+from stack.settings import SHIPPED_REVIEWS
 from stack.traffic import drifted, in_distribution, send
 
 pytestmark = [pytest.mark.slow, pytest.mark.localcloud]
@@ -115,6 +116,8 @@ def test_held_out_traffic_is_no_drift_and_starts_nothing(monitor):
 
 
 def test_drift_starts_exactly_one_run_and_a_tick_during_it_starts_nothing(monitor, stack):
+    # the curated training data a drift-triggered run retrains on (the stack's DriftRetrainKeyPrefix)
+    execution.upload_reviews(stack["RawBucketName"], SHIPPED_REVIEWS, prefix="curated/")
     window = monitor.fresh_window()
     monitor.send(drifted(600, rng_seed=7).texts)
     report = monitor.report(window, until=lambda r: "retraining_started" in r or r["decision"] == "act")
