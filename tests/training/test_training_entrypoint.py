@@ -176,5 +176,8 @@ def test_the_image_installs_what_training_imports_with_the_project_pins():
     dockerfile = (REPO / "training" / "Dockerfile").read_text()
     assert dockerfile.startswith("#") and "FROM python:3.11-slim" in dockerfile
     assert "-c requirements/ml.txt" in dockerfile and "ENTRYPOINT" not in dockerfile.split("FROM", 1)[1]
+    # torch comes from its CPU index before the constraints apply: the same version as the pin
+    torch_pin = re.search(r"^torch==(\S+)", (REPO / "requirements" / "ml.txt").read_text(), re.M).group(1)
+    assert f"ARG TORCH_VERSION={torch_pin}\n" in dockerfile
     template = (REPO / "template.yaml").read_text()
     assert "- training.entrypoint" in template
