@@ -34,15 +34,20 @@ TICK_WAIT_S = WINDOW_MINUTES * 60 + 150  # a window's end, then a tick (each min
 
 
 class Monitor:
+    """The drift tests' view of the stack. Each test owns its window: one that began after every earlier
+    test of the session had finished (`owned_since`), so no other test's traffic can be counted in it
+    (capture records belong to the window of their inference time, whenever they are delivered)."""
+
     def __init__(self, stack, champion):
         self.stack, self.champion = stack, champion
         self.s3, self.sfn = aws.client("s3"), aws.client("stepfunctions")
+        self.owned_since = datetime.now(UTC)
 
     def fresh_window(self, room_s: float = 75.0) -> Window:
-        """The window traffic sent now lands in, with at least `room_s` left to send it."""
+        """The window traffic sent now lands in: it began after `owned_since`, with `room_s` left to send."""
         now = datetime.now(UTC)
         window = Window.before(now + timedelta(minutes=WINDOW_MINUTES), WINDOW_MINUTES)
-        if (window.end - now).total_seconds() < room_s:
+        if window.start < self.owned_since or (window.end - now).total_seconds() < room_s:
             time.sleep((window.end - now).total_seconds() + 1)
             return self.fresh_window(room_s)
         return window
