@@ -123,7 +123,7 @@ def train(kind: str) -> tuple[bytes, object, float]:
     from review_sentiment.data.datasets import binary_splits, load_shipped
     from review_sentiment.modeling.kinds import build_pipeline, model_frame
     from review_sentiment.modeling.onnx_export import to_onnx
-    from review_sentiment.pipeline.selection_step import macro_f1
+    from review_sentiment.modeling.selection import macro_f1
 
     splits = binary_splits(load_shipped(), seed=7)
     texts = splits.train["reviewText"].tolist()

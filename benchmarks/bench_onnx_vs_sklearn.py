@@ -22,8 +22,9 @@ import warnings
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from review_sentiment.config import MODEL_KINDS, Settings
+from review_sentiment.config import Settings
 from review_sentiment.data.datasets import binary_splits, load_shipped
+from review_sentiment.modeling.families import MODEL_KINDS
 from review_sentiment.modeling.kinds import DEFAULT_PARAMS, build_pipeline, model_frame
 from review_sentiment.modeling.onnx_export import to_onnx
 from review_sentiment.serving.onnx_model import OnnxSentimentModel

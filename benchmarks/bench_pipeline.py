@@ -12,7 +12,6 @@ overhead of the local cloud over the direct run (target: under 15%).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -26,10 +25,11 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from local_cloud.controller import LocalCloud, free_port  # noqa: E402
 from review_sentiment import aws  # noqa: E402
-from review_sentiment.config import Settings  # noqa: E402
-from review_sentiment.modeling import tracking  # noqa: E402
-from review_sentiment.pipeline.run import PipelineConfig, RunBuckets, RunRequest, plan_run  # noqa: E402
-from review_sentiment.pipeline.selection_step import candidate_from_result, decide  # noqa: E402
+from review_sentiment.config import Settings, Thresholds  # noqa: E402
+from review_sentiment.modeling import promotion, registry  # noqa: E402
+from review_sentiment.modeling.selection import TrainingResult  # noqa: E402
+from review_sentiment.pipeline.plan import PipelineConfig, RunBuckets, RunRequest, plan_run  # noqa: E402
+from review_sentiment.pipeline.selection_step import select  # noqa: E402
 from review_sentiment.progress import Progress  # noqa: E402
 from stack import deployment, execution  # noqa: E402
 from stack.settings import SHIPPED_REVIEWS, StackSettings  # noqa: E402
@@ -179,23 +179,18 @@ def directly(work: Path, kinds: list[str], trials: int, progress: Progress) -> d
 
     t0 = time.perf_counter()
     candidates = [
-        candidate_from_result(
-            json.loads((data / "models" / k / "result.json").read_text()), str(data / "models" / k)
-        )
-        for k in kinds
+        TrainingResult.model_validate_json((data / "models" / k / "result.json").read_text()) for k in kinds
     ]
-    selection = decide(
-        candidates, [], None, None, {"latency_budget_ms": 1000.0, "min_improvement": 0.0, "min_macro_f1": 0.0}
-    )
+    thresholds = Thresholds(latency_budget_ms=1000.0, min_macro_f1=0.0, min_mft_pass_rate=0.0)
+    selection = select(candidates, [], thresholds, lambda path: Path(path).read_bytes(), None, lambda: None)
     times["SelectBest"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     settings = Settings.from_env(environ=env)
-    tracking.configure(settings)
-    version = tracking.register(selection["best"]["model_uri"], settings.registered_model_name)
-    tracking.set_alias(settings.registered_model_name, tracking.CHAMPION, version)
+    registry.configure(settings)
+    promotion.register_and_promote(selection.best, selection.gate, settings.registered_model_name, "direct")
     times["Promote"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    (data / "outcome.json").write_text(json.dumps(selection, default=str))
+    (data / "outcome.json").write_text(selection.model_dump_json())
     times["RecordPromotion"] = time.perf_counter() - t0
     return {"states": times, "total": time.perf_counter() - began}
 

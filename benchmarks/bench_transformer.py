@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from review_sentiment.config import TRANSFORMER_KINDS, Settings
+from review_sentiment.config import Settings
 from review_sentiment.data.datasets import binary_splits, load_shipped
 from review_sentiment.serving.onnx_model import OnnxSentimentModel
 
@@ -72,17 +72,17 @@ def main() -> int:
         return 2
     summary = json.loads(summary_path.read_text())
     results = {r["model_kind"]: r for r in summary["results"]}
-    neural = [k for k in results if k in TRANSFORMER_KINDS]
-    classic = [k for k in results if k not in TRANSFORMER_KINDS]
+    neural = [k for k in results if k == "transformer"]
+    classic = [k for k in results if k != "transformer"]
     if not neural or not classic:
         print(f"{summary_path} needs the transformer and a scikit-learn kind; it has {list(results)}")
         return 2
     best_sklearn = max(classic, key=lambda k: results[k]["test_macro_f1"])
     transformer = results[neural[0]]
-    shipped = Path(transformer["onnx_path"])
+    shipped = Path(transformer["onnx_uri"])
     graphs = {
         f"{best_sklearn} (best scikit-learn)": (
-            Path(results[best_sklearn]["onnx_path"]),
+            Path(results[best_sklearn]["onnx_uri"]),
             results[best_sklearn],
         )
     }
@@ -140,7 +140,7 @@ def main() -> int:
 
 
 def _macro_f1(truth: np.ndarray, predicted: np.ndarray) -> float:
-    from review_sentiment.pipeline.selection_step import macro_f1
+    from review_sentiment.modeling.selection import macro_f1
 
     return macro_f1(truth, predicted)
 

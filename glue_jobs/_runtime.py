@@ -151,7 +151,7 @@ class JobStorage:
     def input_files(self, uri: str) -> list[str]:
         """Data files at `uri` (a prefix, folder or single file) as paths Spark can read, sorted."""
         if s3_io.is_s3(uri) and not self.staged:
-            bucket, _ = s3_io.split_s3(uri)
+            bucket, _ = s3_io.split_s3_uri(uri)
             return sorted(f"s3://{bucket}/{key}" for key, _ in s3_io.data_objects(self._client(), uri))
         local = Path(self.input_dir(uri))
         if local.is_file():

@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from review_sentiment.config import MODEL_KINDS, Settings, SettingsError
+from review_sentiment.config import Settings, SettingsError
+from review_sentiment.modeling.families import MODEL_KINDS
 from review_sentiment.usage import OneLineGroup
 
 # Every user mistake is one line on stderr with exit code 2 (usage errors included, see usage.py).
@@ -76,7 +77,7 @@ def run(
         summary = run_all(settings, data=data)
     except _user_errors() as exc:
         _fail(str(exc))
-    registry = summary["registry"]
+    promotion, gate = summary["promotion"], summary["selection"]["gate"]
     typer.echo("")
     typer.echo(comparison_table(summary))
     typer.echo("")
@@ -86,11 +87,11 @@ def run(
         f"a p99 budget of {summary['latency_budget_ms']} ms"
     )
     typer.echo(
-        f"registry: {registry['registered_model']} v{registry['version']} -> @{registry['alias']} "
-        f"({registry['reason']})"
+        f"registry: {promotion['registered_model']} v{promotion['version']} -> @{promotion['alias']} "
+        f"({'; '.join(gate['reasons'])})"
     )
-    behaviour = registry.get("behaviour") or {}
-    if behaviour and "error" not in behaviour:
+    behaviour = summary["selection"]["behaviour"]
+    if "error" not in behaviour:
         typer.echo(
             "behavioural tests of the chosen model: "
             + ", ".join(f"{test} {r['passed']}/{r['total']}" for test, r in behaviour.items())
@@ -125,7 +126,7 @@ def train(
         result = train_model_kind(model_kind, training_data, settings, output_dir=output_dir)
     except _user_errors() as exc:
         _fail(str(exc))
-    text = json.dumps(result, indent=2, default=str)
+    text = result.model_dump_json(indent=2)
     if results_fp:
         results_fp.parent.mkdir(parents=True, exist_ok=True)
         results_fp.write_text(text)

@@ -1,6 +1,7 @@
-"""Moving job data between S3 (or a local folder) and local files: what the Glue jobs stage and the
-training container reads and writes. Every function takes the boto3 S3 client (from
-`review_sentiment.aws.client("s3")` in product code) and accepts `s3://` URIs or local paths alike.
+"""Moving data between S3 (or a local folder) and local files: what the Glue jobs stage, the training
+container reads and writes, and the pipeline's steps read and record. Every function takes the boto3
+S3 client (from `review_sentiment.aws.client("s3")` in product code); those that say so accept local
+paths as well as `s3://` URIs.
 """
 
 from __future__ import annotations
@@ -21,13 +22,6 @@ _S3_URI = re.compile(r"^s3://([a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])/(.*)$")
 
 def is_s3(uri: str) -> bool:
     return urlparse(str(uri)).scheme in ("s3", "s3a", "s3n")
-
-
-def split_s3(uri: str) -> tuple[str, str]:
-    parsed = urlparse(uri)
-    if not is_s3(uri) or not parsed.netloc:
-        raise ValueError(f"{uri!r} is not an S3 URI like s3://bucket/prefix/")
-    return parsed.netloc, parsed.path.lstrip("/")
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:
@@ -59,7 +53,7 @@ def _folder(prefix: str) -> str:
 
 def data_objects(s3: Any, uri: str) -> Iterator[tuple[str, int]]:
     """(key, size) of the non-empty data objects at `uri`: the object itself or those under the prefix."""
-    bucket, prefix = split_s3(uri)
+    bucket, prefix = split_s3_uri(uri)
     base = _folder(prefix)
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for obj in page.get("Contents", []):
@@ -75,7 +69,7 @@ def download(s3: Any, uri: str, target: Path) -> Path:
     """Copies the object or every data object under the prefix into `target` (a folder); returns the
     local path of the data: the single file, or `target` mirroring the prefix's layout."""
     target.mkdir(parents=True, exist_ok=True)
-    bucket, prefix = split_s3(uri)
+    bucket, prefix = split_s3_uri(uri)
     objects = list(data_objects(s3, uri))
     if len(objects) == 1 and objects[0][0] == prefix:
         path = target / Path(prefix).name
@@ -90,7 +84,7 @@ def download(s3: Any, uri: str, target: Path) -> Path:
 
 
 def delete_prefix(s3: Any, uri: str) -> None:
-    bucket, prefix = split_s3(uri)
+    bucket, prefix = split_s3_uri(uri)
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=_folder(prefix)):
         keys = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
         if keys:
@@ -112,16 +106,28 @@ def upload_folder(s3: Any, folder: Path, uri: str, replace: bool = True) -> int:
         return len(files)
     if replace:
         delete_prefix(s3, uri)
-    bucket, prefix = split_s3(uri)
+    bucket, prefix = split_s3_uri(uri)
     for path in files:
         s3.upload_file(str(path), bucket, _folder(prefix) + str(path.relative_to(folder)))
     return len(files)
 
 
+def read_bytes(s3: Any, uri: str) -> bytes:
+    """The object at the s3:// `uri` (botocore's NoSuchKey when absent)."""
+    bucket, key = split_s3_uri(uri)
+    return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def read_json(s3: Any, uri: str) -> Any:
+    """The JSON document at the s3:// `uri`."""
+    return json.loads(read_bytes(s3, uri))
+
+
 def write_json(s3: Any, uri: str, payload: dict) -> None:
+    """`payload` as indented JSON (keys sorted) at `uri`, an s3:// URI or a local path."""
     body = json.dumps(payload, indent=2, sort_keys=True, default=str).encode()
     if is_s3(uri):
-        bucket, key = split_s3(uri)
+        bucket, key = split_s3_uri(uri)
         s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
         return
     path = local_path(uri)

@@ -37,7 +37,7 @@ def run(
 ) -> None:
     """Start the local cloud if needed, deploy, upload the reviews, run the training pipeline, follow it."""
     from local_cloud.controller import LocalCloudError
-    from review_sentiment.pipeline.run import InvalidRunRequest
+    from review_sentiment.pipeline.plan import InvalidRunRequest
     from stack import deployment, execution, report
 
     progress = Progress()

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from review_sentiment import aws
-from review_sentiment.pipeline.run import RunRequest
+from review_sentiment.pipeline.plan import RunRequest
 from review_sentiment.progress import Progress
 
 TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")

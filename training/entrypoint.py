@@ -6,7 +6,7 @@
 Reads <data-uri>/split={train,validation,test}/ (Parquet written by glue_jobs/preprocess_reviews.py),
 runs review_sentiment.modeling.train.train_model_kind (Optuna HPO, final fit, ONNX export behind the
 parity gate, MLflow logging) and writes to <output-uri>:
-  result.json         what the pipeline's selection step reads (metrics, latency, parity, URIs)
+  result.json         what the pipeline's selection step reads (modeling.selection.TrainingResult)
   model.onnx          the exported graph (raw text + numeric features in, label + probabilities out)
   metrics.json        validation/test metrics, latency and size
   parity_report.json  sklearn vs onnxruntime agreement on the held-out rows and the bounds applied
@@ -28,8 +28,10 @@ from typing import Annotated
 import typer
 
 from review_sentiment import s3_io
-from review_sentiment.config import MODEL_KINDS, Settings, SettingsError
+from review_sentiment.config import Settings, SettingsError
 from review_sentiment.data.datasets import SPLITS, DatasetError
+from review_sentiment.modeling.families import MODEL_KINDS
+from review_sentiment.modeling.selection import TrainingResult
 from review_sentiment.progress import Progress
 from review_sentiment.usage import OneLineCommand
 
@@ -72,23 +74,21 @@ def stage_splits(data_uri: str, workdir: Path) -> dict[str, Path]:
     return folders
 
 
-def parity_report(result: dict, settings: Settings) -> dict:
-    passed = (result["parity_label_agreement"] >= settings.parity_min_label_agreement
-              and result["parity_max_prob_diff"] <= settings.parity_max_prob_diff)
+def parity_report(result: TrainingResult, settings: Settings) -> dict:
     return {
-        "model_kind": result["model_kind"],
-        "rows": result["parity_rows"],
-        "label_agreement": result["parity_label_agreement"],
-        "max_prob_diff": result["parity_max_prob_diff"],
+        "model_kind": result.model_kind,
+        "rows": result.parity_rows,
+        "label_agreement": result.parity_label_agreement,
+        "max_prob_diff": result.parity_max_prob_diff,
         "min_label_agreement": settings.parity_min_label_agreement,
         "max_prob_diff_allowed": settings.parity_max_prob_diff,
-        "passed": passed,
+        "passed": result.parity_passed,
     }
 
 
 def train_one(
     model_kind: str, data_uri: str, output_uri: str, settings: Settings, progress: Progress
-) -> dict:
+) -> TrainingResult:
     """Stages the splits, trains, and writes the outputs; returns result.json's content."""
     from review_sentiment.modeling.train import load_training_data, train_model_kind  # heavy: sklearn, mlflow
 
@@ -100,29 +100,25 @@ def train_one(
         data = load_training_data(settings, **folders, progress=progress)
         for name, counts in data.splits.counts().items():
             progress(f"  {name:<10} {counts['rows']:>6} rows, {counts['neutral_excluded']} neutral excluded")
-        result = train_model_kind(model_kind, data, settings, output_dir=workdir / "out", progress=progress)
-        parity = parity_report(result, settings)
-        result.update(
-            onnx_uri=s3_io.join(output_uri, MODEL_FILE),
-            onnx_path=s3_io.join(output_uri, MODEL_FILE),
-            output_uri=output_uri,
-            data_uri=data_uri,
-            parity_passed=parity["passed"],
-            prediction_profile_uri=s3_io.join(output_uri, PREDICTION_PROFILE_FILE),
-            split_counts=data.splits.counts(),
-            training_seconds=round(time.perf_counter() - started, 1),
-        )
+        trained = train_model_kind(model_kind, data, settings, output_dir=workdir / "out", progress=progress)
+        result = trained.model_copy(update={  # where the files are once published
+            "onnx_uri": s3_io.join(output_uri, MODEL_FILE),
+            "prediction_profile_uri": s3_io.join(output_uri, PREDICTION_PROFILE_FILE),
+            "output_uri": output_uri,
+            "data_uri": data_uri,
+        })
         outputs = workdir / "publish"
         outputs.mkdir()
-        (outputs / MODEL_FILE).write_bytes((workdir / "out" / model_kind / MODEL_FILE).read_bytes())
+        for name in (MODEL_FILE, PREDICTION_PROFILE_FILE):
+            (outputs / name).write_bytes((Path(trained.output_uri) / name).read_bytes())
         (outputs / METRICS_FILE).write_text(json.dumps(
-            {"model_kind": model_kind, **{k: result[k] for k in METRIC_KEYS}}, indent=2))
-        (outputs / PARITY_FILE).write_text(json.dumps(parity, indent=2))
-        (outputs / PREDICTION_PROFILE_FILE).write_text(json.dumps(result["prediction_profile"], indent=2))
-        (outputs / RESULT_FILE).write_text(json.dumps(result, indent=2, sort_keys=True, default=str))
+            {"model_kind": model_kind, **result.model_dump(include=set(METRIC_KEYS))}, indent=2))
+        (outputs / PARITY_FILE).write_text(json.dumps(parity_report(result, settings), indent=2))
+        (outputs / RESULT_FILE).write_text(result.model_dump_json(indent=2))
         s3_io.upload_folder(_s3() if s3_io.is_s3(output_uri) else None, outputs, output_uri, replace=True)
     written = [RESULT_FILE, MODEL_FILE, METRICS_FILE, PARITY_FILE, PREDICTION_PROFILE_FILE]
-    progress(f"{model_kind}: wrote {', '.join(written)} to {output_uri}")
+    seconds = time.perf_counter() - started
+    progress(f"{model_kind}: wrote {', '.join(written)} to {output_uri} after {seconds:.0f} s")
     return result
 
 

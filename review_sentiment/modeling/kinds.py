@@ -1,4 +1,5 @@
-"""Model kinds: the full scikit-learn pipeline per kind and its Optuna search space.
+"""The scikit-learn kinds: the full pipeline per kind, its Optuna search space and default trial
+(their family, `sklearn_family.SklearnFamily`, trains them).
 
 Every kind shares one feature front end (ColumnTransformer: text -> TF-IDF -> SVD, numeric ->
 StandardScaler) so that the exported ONNX graph takes raw text plus the numeric features.
@@ -19,7 +20,6 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from review_sentiment.config import MODEL_KINDS
 from review_sentiment.features.numeric import NUMERIC_FEATURES, TEXT_INPUT, model_texts, numeric_features
 from review_sentiment.features.text import text_pipeline
 
@@ -135,7 +135,7 @@ def classifier(kind: str, params: Params, seed: int):
             n_iter_no_change=10,
             random_state=seed,
         )
-    raise ValueError(f"unknown model kind {kind!r}; choose from {list(MODEL_KINDS)}")
+    raise ValueError(f"{kind!r} is not a scikit-learn kind; choose from {list(SEARCH_SPACES)}")
 
 
 def single_threaded():

@@ -1,5 +1,5 @@
-"""The MLflow Model Registry as the pipeline's Promote step uses it: point MLflow at the tracking store,
-register a logged model as a new version, move the `champion`/`challenger` aliases.
+"""The MLflow Model Registry as promotion (modeling.promotion) uses it: point MLflow at the tracking store,
+register a logged model as a new version, read and move the `champion`/`challenger` aliases.
 
 Needs only `mlflow-skinny` (the client; plus SQLAlchemy/alembic for a `sqlite:///` store): it imports
 no ONNX, Optuna or scikit-learn, so the Promote Lambda stays small. On AWS the tracking URI is an
@@ -14,6 +14,7 @@ import os
 
 import mlflow
 from mlflow import MlflowClient
+from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 
 from review_sentiment.config import Settings
@@ -44,12 +45,19 @@ def register(model_uri: str, name: str, tags: dict | None = None) -> str:
     return str(version.version)
 
 
-def alias_version(name: str, alias: str) -> str | None:
-    """The version `alias` points to, or None when the alias (or the model) does not exist."""
+def version_by_alias(name: str, alias: str) -> ModelVersion | None:
+    """The model version `alias` points to (with its tags), or None when the alias (or the model) does
+    not exist."""
     try:
-        return str(MlflowClient().get_model_version_by_alias(name, alias).version)
+        return MlflowClient().get_model_version_by_alias(name, alias)
     except MlflowException:
         return None
+
+
+def alias_version(name: str, alias: str) -> str | None:
+    """The version number `alias` points to, or None when the alias (or the model) does not exist."""
+    version = version_by_alias(name, alias)
+    return None if version is None else str(version.version)
 
 
 def set_alias(name: str, alias: str, version: str) -> None:

@@ -1,8 +1,8 @@
-"""MLflow: trials, final models (ONNX + model card + Pareto front), registry and aliases.
+"""MLflow runs of training: trials, final models (ONNX + model card + Pareto front), graphs read back.
 
-Nothing is configured at import; `configure(settings)` points MLflow at the settings' tracking
-store (SQLite file by default, PostgreSQL or an MLflow server by URL) and experiment. The registry
-half lives in `registry` (mlflow-skinny only, for the Promote Lambda) and is re-exported here.
+Nothing is configured at import; `registry.configure(settings)` points MLflow at the settings' tracking
+store (SQLite file by default, PostgreSQL or an MLflow server by URL) and experiment. Versions and
+aliases are `registry`'s (mlflow-skinny only), promotion is `promotion`'s.
 """
 
 from __future__ import annotations
@@ -13,34 +13,10 @@ import mlflow
 import onnx
 import optuna
 
-from review_sentiment.config import TRANSFORMER_KINDS
 from review_sentiment.features.numeric import NUMERIC_FEATURES
 from review_sentiment.features.text import feature_definition
-from review_sentiment.modeling.registry import (  # re-exported: one import for training code
-    CHALLENGER,
-    CHAMPION,
-    alias_version,
-    configure,
-    delete_alias,
-    register,
-    set_alias,
-)
-from review_sentiment.modeling.selection import RESULT_METRICS
-
-__all__ = [
-    "CHALLENGER",
-    "CHAMPION",
-    "alias_version",
-    "configure",
-    "delete_alias",
-    "load_onnx_bytes",
-    "load_onnx_uri",
-    "log_final_model",
-    "log_trial",
-    "model_card",
-    "register",
-    "set_alias",
-]
+from review_sentiment.modeling.selection import RESULT_METRICS, TrainingResult
+from review_sentiment.serving.tokenized import TOKENIZER_METADATA_KEY
 
 
 def log_trial(kind: str, trial: optuna.trial.FrozenTrial) -> None:
@@ -53,11 +29,32 @@ def log_trial(kind: str, trial: optuna.trial.FrozenTrial) -> None:
             mlflow.log_metrics(metrics)
 
 
-def model_card(result: dict, data_hash: str, split_counts: dict) -> str:
-    """Markdown: what the model is, what it was trained on, how it scored, what it expects as input."""
+def _graph_inputs(graph: onnx.ModelProto) -> str:
+    """The graph's inputs as the card shows them: `name` TYPE [dims], ..."""
+
+    def shape(value) -> str:
+        dims = value.type.tensor_type.shape.dim
+        return ", ".join(d.dim_param or str(d.dim_value) for d in dims)
+
+    inputs = [
+        f"`{i.name}` {onnx.TensorProto.DataType.Name(i.type.tensor_type.elem_type).lower()} [{shape(i)}]"
+        for i in graph.graph.input
+    ]
+    metadata = {p.key: p.value for p in graph.metadata_props}
+    if TOKENIZER_METADATA_KEY in metadata:
+        inputs.append("encoded by the tokenizer stored in the graph's metadata (after model_texts)")
+    if metadata.get("quantization", "none") != "none":
+        inputs.append(f"weights quantised ({metadata['quantization']})")
+    return "; ".join(inputs)
+
+
+def model_card(result: TrainingResult, data_hash: str, split_counts: dict, graph: onnx.ModelProto) -> str:
+    """Markdown: what the model is, what it was trained on, how it scored, what it expects as input
+    (read from `graph`, the ONNX model that serves)."""
     definition = feature_definition()
+    figures = result.model_dump()
     lines = [
-        f"# Model card: review sentiment, {result['model_kind']}",
+        f"# Model card: review sentiment, {result.model_kind}",
         "",
         "Binary sentiment of review text (negative = 1-2 stars, positive = 4-5 stars; 3 stars excluded).",
         "",
@@ -71,24 +68,13 @@ def model_card(result: dict, data_hash: str, split_counts: dict) -> str:
         f"- token pattern `{definition['token_pattern']}`, ONNX locale `{definition['onnx_locale']}`",
         "",
         "## Hyperparameters",
-        f"`{json.dumps(result['params'], sort_keys=True)}`",
+        f"`{json.dumps(result.params, sort_keys=True)}`",
         "",
         "## Metrics",
-    ]
-    for key in RESULT_METRICS:
-        if key in result:
-            lines.append(f"- {key}: {result[key]}")
-    if result["model_kind"] in TRANSFORMER_KINDS:
-        inputs = (
-            "ONNX inputs: `input_ids` and `attention_mask` int64 [N, L], encoded by the tokenizer stored in "
-            f"the graph's metadata (all-MiniLM-L6-v2's, after model_texts); int8: {result.get('int8_kept')}"
-        )
-    else:
-        inputs = "ONNX inputs: `reviewText` string [N, 1] and one float [N, 1] per numeric feature;"
-    lines += [
+        *(f"- {key}: {figures[key]}" for key in RESULT_METRICS),
         "",
         "## Serving",
-        inputs,
+        f"ONNX inputs: {_graph_inputs(graph)};",
         "outputs `label` [N] and `probabilities` [N, 2].",
         "Load with review_sentiment.serving.onnx_model.OnnxSentimentModel.",
     ]
@@ -96,21 +82,22 @@ def model_card(result: dict, data_hash: str, split_counts: dict) -> str:
 
 
 def log_final_model(
-    result: dict, onnx_bytes: bytes, pareto: list[dict], data_hash: str, split_counts: dict
+    result: TrainingResult, onnx_bytes: bytes, pareto: list[dict], data_hash: str, split_counts: dict
 ) -> str:
     """Logs params, metrics, Pareto front, model card and ONNX model to the active run; returns its URI."""
-    mlflow.set_tags({"model_kind": result["model_kind"], "data_hash": data_hash})
-    mlflow.log_params({f"final.{k}": v for k, v in result["params"].items()})
+    graph = onnx.load_from_string(onnx_bytes)
+    mlflow.set_tags({"model_kind": result.model_kind, "data_hash": data_hash})
+    mlflow.log_params({f"final.{k}": v for k, v in result.params.items()})
     mlflow.log_metrics(
-        {k: float(v) for k, v in result.items() if isinstance(v, int | float) and k != "trial"}
+        {k: float(v) for k, v in result.model_dump().items() if isinstance(v, int | float) and k != "trial"}
     )
     mlflow.log_dict(
         {"objectives": ["max val_macro_f1", "min onnx_p50_ms", "min onnx_size_kb"], "trials": pareto},
         "pareto_front.json",
     )
-    mlflow.log_text(model_card(result, data_hash, split_counts), "model_card.md")
+    mlflow.log_text(model_card(result, data_hash, split_counts, graph), "model_card.md")
     info = mlflow.onnx.log_model(
-        onnx.load_from_string(onnx_bytes),
+        graph,
         name="model",
         save_as_external_data=False,
     )

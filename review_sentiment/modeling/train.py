@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import mlflow
-import numpy as np
 import pandas as pd
-from sklearn.metrics import accuracy_score, f1_score
+from sklearn.metrics import accuracy_score
 
-from review_sentiment.config import MODEL_KINDS, TRANSFORMER_KINDS, Settings
+from review_sentiment.config import Settings
 from review_sentiment.data.datasets import (
     SHIPPED_DATASET,
     BinarySplits,
@@ -33,11 +32,12 @@ from review_sentiment.data.schema import RATING_COLUMN, TEXT_COLUMN
 from review_sentiment.data.validation import validate
 from review_sentiment.features.numeric import NUMERIC_FEATURES
 from review_sentiment.features.profile import prediction_profile
-from review_sentiment.modeling import tracking
+from review_sentiment.modeling import registry, tracking
 from review_sentiment.modeling.baseline import vader_metrics
-from review_sentiment.modeling.kinds import build_pipeline, model_frame, single_threaded
-from review_sentiment.modeling.onnx_export import ParityError, export_with_parity_gate, single_row_latency_ms
-from review_sentiment.modeling.selection import ranked_by_preference
+from review_sentiment.modeling.families import ModelFamily, family
+from review_sentiment.modeling.kinds import single_threaded
+from review_sentiment.modeling.onnx_export import ParityError, single_row_latency_ms
+from review_sentiment.modeling.selection import TrainingResult, macro_f1, ranked_by_preference
 from review_sentiment.modeling.tuning import completed_trials, pareto_front, tune
 from review_sentiment.progress import Progress
 from review_sentiment.serving.onnx_model import LABEL_NAMES, OnnxSentimentModel
@@ -106,26 +106,26 @@ def _require_training_columns(frame: pd.DataFrame, split: str, path) -> None:
         raise DatasetError(f"{split} split {path} {what}; pass the preprocessing job's output (split=*/)")
 
 
-def _export_first_passing(kind, candidates, tuning, data, settings, progress, output_dir):
+def _export_first_passing(
+    model_family: ModelFamily,
+    candidates: list[dict],
+    tuning,
+    data: TrainingData,
+    settings: Settings,
+    progress: Progress,
+    output_dir: Path,
+):
     """The preferred trial whose ONNX graph passes the parity gate on the test split.
 
     A refused graph is never shipped; the next trial in order of preference is tried instead.
     """
-    splits = data.splits
-    test_texts = splits.test["reviewText"].tolist()
+    kind = model_family.kind
     last_refusal = None
     for candidate in candidates:
-        pipeline = tuning.pipelines.get(candidate["trial"])
-        if pipeline is None:  # a trial of an earlier run of this study: fit it again (same seed, same model)
+        fitted = tuning.fitted.get(candidate["trial"])
+        if fitted is None:  # a trial of an earlier run of this study: fit it again (same seed, same model)
             progress(f"{kind}: refitting trial {candidate['trial']} from an earlier run")
-            texts = splits.train["reviewText"].tolist()
-            if kind in TRANSFORMER_KINDS:
-                from review_sentiment.modeling import transformer
-
-                pipeline = transformer.fit_on_train(candidate["params"], splits, settings, progress=progress)
-            else:
-                pipeline = build_pipeline(kind, candidate["params"], texts, settings.seed)
-                pipeline.fit(model_frame(texts), splits.train["label"].to_numpy())
+            fitted = model_family.fit(candidate["params"], data.splits, settings, progress=progress)
         metadata = {
             "model_kind": kind,
             "data_hash": data.data_hash,
@@ -133,38 +133,13 @@ def _export_first_passing(kind, candidates, tuning, data, settings, progress, ou
             "label_names": ",".join(LABEL_NAMES),
             "params": json.dumps(candidate["params"], sort_keys=True),
         }
-        quantization: dict = {}
         try:
-            if kind in TRANSFORMER_KINDS:
-                from review_sentiment.modeling import transformer
-
-                metadata["encoder"] = transformer.ENCODER
-                onnx_bytes, parity, quantization = transformer.export_with_parity_gate(
-                    pipeline,
-                    test_texts,
-                    settings,
-                    metadata,
-                    splits.validation["reviewText"].tolist(),
-                    splits.validation["label"].tolist(),
-                    fp32_path=output_dir / "model_fp32.onnx",
-                )
-                progress(
-                    f"{kind}: int8 {'kept' if quantization['int8_kept'] else 'not kept'}: "
-                    f"{quantization.get('int8_reason', 'int8 quantisation is off')}"
-                )
-            else:
-                onnx_bytes, parity = export_with_parity_gate(
-                    pipeline,
-                    test_texts,
-                    settings.parity_min_label_agreement,
-                    settings.parity_max_prob_diff,
-                    metadata,
-                )
+            exported = model_family.export(fitted, data.splits, settings, metadata, output_dir, progress)
         except ParityError as exc:
             progress(f"{kind}: trial {candidate['trial']} refused: {exc}")
             last_refusal = exc
             continue
-        return candidate, onnx_bytes, parity, quantization
+        return candidate, *exported
     raise ParityError(f"{kind}: the parity gate refused every trial's ONNX graph; last: {last_refusal}")
 
 
@@ -175,14 +150,16 @@ def train_model_kind(
     output_dir: Path | None = None,
     n_trials: int | None = None,
     progress: Progress | None = None,
-) -> dict:
-    """Tunes, fits, exports and logs one model kind; returns (and writes) its results."""
-    if kind not in MODEL_KINDS:
-        raise ValueError(f"unknown model kind {kind!r}; choose from {', '.join(MODEL_KINDS)}")
+) -> TrainingResult:
+    """Tunes, fits, exports and logs one model kind; returns its result and writes it (results.json),
+    the graph (model.onnx) and its outputs on the test split (prediction_profile.json) to
+    `output_dir`/<kind>/. Raises ValueError for an unknown kind, ParityError when no trial's graph
+    passes the parity gate."""
+    model_family = family(kind)
     progress = progress or Progress()
     output_dir = Path(output_dir or settings.artifacts_dir) / kind
     output_dir.mkdir(parents=True, exist_ok=True)
-    tracking.configure(settings)
+    registry.configure(settings)
     splits = data.splits
     started = time.perf_counter()
     with (
@@ -198,13 +175,15 @@ def train_model_kind(
             on_trial=lambda trial: tracking.log_trial(kind, trial),
             progress=progress,
         )
-        candidates = ranked_by_preference(completed_trials(tuning.study), settings.latency_budget_ms)
+        candidates = ranked_by_preference(
+            completed_trials(tuning.study), settings.thresholds.latency_budget_ms
+        )
         if not candidates:
             raise RuntimeError(f"{kind}: every trial failed; see the errors above")
         pareto = pareto_front(tuning.study)
         test_texts = splits.test["reviewText"].tolist()
-        chosen, onnx_bytes, parity, quantization = _export_first_passing(
-            kind, candidates, tuning, data, settings, progress, output_dir
+        chosen, onnx_bytes, parity, extra = _export_first_passing(
+            model_family, candidates, tuning, data, settings, progress, output_dir
         )
         served = OnnxSentimentModel(onnx_bytes)
         labels, probabilities = served.predict_proba(test_texts)
@@ -213,44 +192,47 @@ def train_model_kind(
         vader = vader_metrics(test_texts, truth)  # the lexicon baseline on the same test rows
         onnx_path = output_dir / "model.onnx"
         onnx_path.write_bytes(onnx_bytes)
-        result = {
-            "model_kind": kind,
-            "trial": chosen["trial"],
-            "params": chosen["params"],
-            "n_trials": len(tuning.study.trials),
-            "study_name": tuning.study.study_name,
-            "val_macro_f1": chosen["val_macro_f1"],
-            "test_macro_f1": float(f1_score(truth, labels, average="macro")),
-            "test_accuracy": float(accuracy_score(truth, labels)),
-            "test_rows": len(test_texts),
-            "onnx_p50_ms": latency["p50_ms"],
-            "onnx_p99_ms": latency["p99_ms"],
-            "onnx_size_bytes": len(onnx_bytes),
-            "parity_label_agreement": parity.label_agreement,
-            "parity_max_prob_diff": parity.max_prob_diff,
-            "parity_rows": parity.rows,
-            "onnx_path": str(onnx_path),
-            "data_hash": data.data_hash,
-            "mlflow_run_id": run.info.run_id,
-            "vader_test_macro_f1": vader["test_macro_f1"],
-            "vader_test_accuracy": vader["test_accuracy"],
-            "training_wall_seconds": round(time.perf_counter() - started, 1),
-            **quantization,
-            # the reference of prediction drift: the served graph's outputs on its own test split
-            "prediction_profile": prediction_profile(probabilities[:, 1], truth.tolist()),
-        }
-        result["model_uri"] = tracking.log_final_model(
+        # the reference of prediction drift: the served graph's outputs on its own test split
+        profile = prediction_profile(probabilities[:, 1], truth.tolist())
+        profile_path = output_dir / "prediction_profile.json"
+        profile_path.write_text(json.dumps(profile, indent=2))
+        result = TrainingResult(
+            model_kind=kind,
+            trial=chosen["trial"],
+            params=chosen["params"],
+            n_trials=len(tuning.study.trials),
+            study_name=tuning.study.study_name,
+            val_macro_f1=chosen["val_macro_f1"],
+            test_macro_f1=macro_f1(truth, labels),
+            test_accuracy=float(accuracy_score(truth, labels)),
+            test_rows=len(test_texts),
+            onnx_p50_ms=latency["p50_ms"],
+            onnx_p99_ms=latency["p99_ms"],
+            onnx_size_bytes=len(onnx_bytes),
+            parity_label_agreement=parity.label_agreement,
+            parity_max_prob_diff=parity.max_prob_diff,
+            parity_rows=parity.rows,
+            parity_passed=parity.passed,
+            onnx_uri=str(onnx_path),
+            model_uri="",  # set below, once MLflow logged the model
+            mlflow_run_id=run.info.run_id,
+            data_hash=data.data_hash,
+            output_uri=str(output_dir),
+            data_uri=data.source,
+            split_counts=splits.counts(),
+            vader_test_macro_f1=vader["test_macro_f1"],
+            vader_test_accuracy=vader["test_accuracy"],
+            training_wall_seconds=round(time.perf_counter() - started, 1),
+            prediction_profile=profile,
+            prediction_profile_uri=str(profile_path),
+            **extra,
+        )
+        result.model_uri = tracking.log_final_model(
             result, onnx_bytes, pareto, data.data_hash, data.splits.counts()
         )
-    (output_dir / "results.json").write_text(json.dumps(result, indent=2, default=_json_default))
+    (output_dir / "results.json").write_text(result.model_dump_json(indent=2))
     progress(
-        f"{kind}: chose trial {chosen['trial']}: test macro-F1 {result['test_macro_f1']:.3f}, "
+        f"{kind}: chose trial {chosen['trial']}: test macro-F1 {result.test_macro_f1:.3f}, "
         f"parity {parity.label_agreement:.4f} / {parity.max_prob_diff:.1e}, ONNX at {onnx_path}"
     )
     return result
-
-
-def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    return str(value)

@@ -27,10 +27,11 @@ import numpy as np
 import onnx
 import optuna
 import torch
-from sklearn.metrics import f1_score
 
 from review_sentiment.config import Settings
+from review_sentiment.modeling.families import ModelFamily
 from review_sentiment.modeling.onnx_export import ParityError, ParityReport, probe_texts
+from review_sentiment.modeling.selection import macro_f1
 from review_sentiment.serving.onnx_model import LABEL_OUTPUT, PROBABILITIES_OUTPUT, OnnxSentimentModel
 from review_sentiment.serving.tokenized import (
     ATTENTION_MASK,
@@ -309,12 +310,8 @@ def export_with_parity_gate(
         int8_max_f1_loss=settings.int8_max_f1_loss,
     )
     if len(f1_texts):
-        fp32_f1 = f1_score(
-            f1_labels, OnnxSentimentModel(fp32).predict_proba(list(f1_texts))[0], average="macro"
-        )
-        int8_f1 = f1_score(
-            f1_labels, OnnxSentimentModel(int8).predict_proba(list(f1_texts))[0], average="macro"
-        )
+        fp32_f1 = macro_f1(f1_labels, OnnxSentimentModel(fp32).predict_proba(list(f1_texts))[0])
+        int8_f1 = macro_f1(f1_labels, OnnxSentimentModel(int8).predict_proba(list(f1_texts))[0])
         record.update(fp32_val_macro_f1=float(fp32_f1), int8_val_macro_f1=float(int8_f1))
         loses_too_much = fp32_f1 - int8_f1 > settings.int8_max_f1_loss
     else:
@@ -359,34 +356,52 @@ def fit_on_train(
     return fine_tune(params, texts, labels, settings.seed, deadline, progress=progress)
 
 
-def evaluate_trial_params(
-    params: Params,
-    splits,
-    settings: Settings,
-    deadline: float | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> tuple[FineTuned, bytes, dict[str, float]]:
-    """Fits one configuration and measures the study's objectives on the validation split with the
-    exported fp32 graph (macro-F1, single-row p50/p99, size), as the scikit-learn kinds do."""
-    from sklearn.metrics import accuracy_score
+class TransformerFamily(ModelFamily):
+    """The `transformer` kind: its fitted model is a FineTuned encoder; its study has a time budget."""
 
-    from review_sentiment.modeling.onnx_export import single_row_latency_ms
+    latency_warmup, latency_repeats = 5, 1  # a call costs milliseconds, not tenths of one
 
-    fitted = fit_on_train(params, splits, settings, deadline, progress)
-    onnx_bytes = to_onnx(fitted)
-    served = OnnxSentimentModel(onnx_bytes)
-    val_texts = splits.validation["reviewText"].tolist()
-    predicted, _ = served.predict_proba(val_texts)
-    truth = splits.validation["label"].to_numpy()
-    latency = single_row_latency_ms(served, val_texts[: settings.latency_rows], warmup=5, repeats=1)
-    metrics = {
-        "val_macro_f1": float(f1_score(truth, predicted, average="macro")),
-        "val_accuracy": float(accuracy_score(truth, predicted)),
-        "onnx_p50_ms": latency["p50_ms"],
-        "onnx_p99_ms": latency["p99_ms"],
-        "onnx_size_kb": len(onnx_bytes) / 1024,
-        "complexity": float(sum(p.numel() for p in fitted.model.parameters())),
-        "train_seconds": fitted.train_seconds,
-        "stopped_at_deadline": float(fitted.stopped_at_deadline),
-    }
-    return fitted, onnx_bytes, metrics
+    @property
+    def default_params(self) -> Params:
+        return DEFAULT_PARAMS
+
+    def search_space(self, trial: optuna.Trial) -> Params:
+        return search_space(trial)
+
+    def fit(self, params, splits, settings, deadline=None, progress=None) -> FineTuned:
+        return fit_on_train(params, splits, settings, deadline, progress)
+
+    def to_onnx(self, fitted, metadata=None) -> bytes:
+        return to_onnx(fitted, metadata)
+
+    def complexity(self, fitted) -> int:
+        return int(sum(p.numel() for p in fitted.model.parameters()))
+
+    def trial_metrics(self, fitted, served, texts, settings) -> dict[str, float]:
+        return {
+            "train_seconds": fitted.train_seconds,
+            "stopped_at_deadline": float(fitted.stopped_at_deadline),
+        }
+
+    def export(self, fitted, splits, settings, metadata, output_dir, progress):
+        onnx_bytes, parity, quantization = export_with_parity_gate(
+            fitted,
+            splits.test["reviewText"].tolist(),
+            settings,
+            {**metadata, "encoder": ENCODER},
+            splits.validation["reviewText"].tolist(),
+            splits.validation["label"].tolist(),
+            fp32_path=output_dir / "model_fp32.onnx",
+        )
+        progress(
+            f"{self.kind}: int8 {'kept' if quantization['int8_kept'] else 'not kept'}: "
+            f"{quantization.get('int8_reason', 'int8 quantisation is off')}"
+        )
+        return onnx_bytes, parity, quantization
+
+    def study_budget_s(self, settings) -> float:
+        return settings.transformer_time_budget_s
+
+
+def family(kind: str) -> TransformerFamily:
+    return TransformerFamily(kind)

@@ -1,7 +1,7 @@
 """Optuna multi-objective HPO per model kind: max validation macro-F1, min ONNX latency, min size.
 
-Each trial fits the full pipeline, exports it to ONNX and times single-row inference of the
-exported graph, so the latency objective is the one serving will see. Studies live in the storage
+Each trial asks the kind's family (modeling.families) to fit one configuration and export it to ONNX,
+then scores and times that graph, so every objective is the one serving will see. Studies live in the storage
 named by the settings (SQLite by default, PostgreSQL by URL) and resume when run again on the same
 data.
 """
@@ -14,20 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import optuna
-from sklearn.metrics import accuracy_score, f1_score
-from sklearn.pipeline import Pipeline
+from sklearn.metrics import accuracy_score
 
-from review_sentiment.config import TRANSFORMER_KINDS, Settings
+from review_sentiment.config import Settings
 from review_sentiment.data.datasets import BinarySplits
-from review_sentiment.modeling.kinds import (
-    DEFAULT_PARAMS,
-    SEARCH_SPACES,
-    build_pipeline,
-    complexity,
-    model_frame,
-    single_threaded,
-)
-from review_sentiment.modeling.onnx_export import parity, single_row_latency_ms, to_onnx
+from review_sentiment.modeling.families import ModelFamily, family
+from review_sentiment.modeling.kinds import single_threaded
+from review_sentiment.modeling.onnx_export import single_row_latency_ms
+from review_sentiment.modeling.selection import macro_f1
 from review_sentiment.progress import Progress
 from review_sentiment.serving.onnx_model import OnnxSentimentModel
 
@@ -38,8 +32,8 @@ OBJECTIVES = ("val_macro_f1", "onnx_p50_ms", "onnx_size_kb")
 @dataclass
 class TuningResult:
     study: optuna.Study
-    # Fitted pipelines of this process's trials, by trial number (earlier runs' trials need a refit).
-    pipelines: dict[int, Pipeline] = field(default_factory=dict)
+    # Fitted models of this process's trials, by trial number (earlier runs' trials need a refit).
+    fitted: dict[int, object] = field(default_factory=dict)
     onnx_models: dict[int, bytes] = field(default_factory=dict)
 
 
@@ -47,62 +41,39 @@ def study_name(kind: str, data_hash: str) -> str:
     return f"review-sentiment-{kind}-{data_hash[:12]}"
 
 
-def search_space(kind: str) -> Callable[[optuna.Trial], dict]:
-    if kind in TRANSFORMER_KINDS:
-        from review_sentiment.modeling import transformer  # torch: imported only for this kind
-
-        return transformer.search_space
-    return SEARCH_SPACES[kind]
-
-
-def default_params(kind: str) -> dict:
-    if kind in TRANSFORMER_KINDS:
-        from review_sentiment.modeling import transformer
-
-        return transformer.DEFAULT_PARAMS
-    return DEFAULT_PARAMS[kind]
-
-
 def evaluate_trial_params(
-    kind: str,
+    model_family: ModelFamily,
     params: dict,
     splits: BinarySplits,
     settings: Settings,
     deadline: float | None = None,
     progress: Progress | None = None,
-) -> tuple[Pipeline, bytes, dict[str, float]]:
-    """Fits one configuration and measures every objective (and the figures shown beside them).
+) -> tuple[object, bytes, dict[str, float]]:
+    """Fits one configuration and measures every objective on the validation split with the graph that
+    would serve (macro-F1, single-row p50/p99 in ms, size in KB), plus the figures shown beside them.
 
-    The transformer kind returns its fine-tuned model (`modeling.transformer.FineTuned`) in place of a
-    pipeline and stops fitting at `deadline` (time.monotonic()).
+    Returns (the family's fitted model, the ONNX graph, the figures); a fit stops at `deadline`
+    (time.monotonic()) where the family can.
     """
-    if kind in TRANSFORMER_KINDS:
-        from review_sentiment.modeling import transformer
-
-        return transformer.evaluate_trial_params(params, splits, settings, deadline, progress)
-    train_texts = splits.train["reviewText"].tolist()
-    pipeline = build_pipeline(kind, params, train_texts, settings.seed)
-    pipeline.fit(model_frame(train_texts), splits.train["label"].to_numpy())
-    val_texts = splits.validation["reviewText"].tolist()
-    predicted = pipeline.predict(model_frame(val_texts))
-    truth = splits.validation["label"].to_numpy()
-    onnx_bytes = to_onnx(pipeline)
+    fitted = model_family.fit(params, splits, settings, deadline, progress)
+    onnx_bytes = model_family.to_onnx(fitted)
     served = OnnxSentimentModel(onnx_bytes)
-    latency = single_row_latency_ms(served, val_texts[: settings.latency_rows])
-    check = parity(
-        pipeline, served, val_texts, settings.parity_min_label_agreement, settings.parity_max_prob_diff
+    texts = splits.validation["reviewText"].tolist()
+    truth = splits.validation["label"].to_numpy()
+    predicted, _ = served.predict_proba(texts)
+    latency = single_row_latency_ms(
+        served, texts[: settings.latency_rows], model_family.latency_warmup, model_family.latency_repeats
     )
     metrics = {
-        "val_macro_f1": float(f1_score(truth, predicted, average="macro")),
+        "val_macro_f1": macro_f1(truth, predicted),
         "val_accuracy": float(accuracy_score(truth, predicted)),
         "onnx_p50_ms": latency["p50_ms"],
         "onnx_p99_ms": latency["p99_ms"],
         "onnx_size_kb": len(onnx_bytes) / 1024,
-        "complexity": float(complexity(pipeline)),
-        "val_parity_label_agreement": check.label_agreement,
-        "val_parity_max_prob_diff": check.max_prob_diff,
+        "complexity": float(model_family.complexity(fitted)),
+        **model_family.trial_metrics(fitted, served, texts, settings),
     }
-    return pipeline, onnx_bytes, metrics
+    return fitted, onnx_bytes, metrics
 
 
 def tune(
@@ -116,10 +87,11 @@ def tune(
 ) -> TuningResult:
     """Runs `n_trials` more trials of the kind's study in the configured storage.
 
-    The transformer kind's study also stops at settings.transformer_time_budget_s (wall clock): no trial
-    starts after it, and a running fit stops there after its current batch.
+    A family with a study budget (the transformer's settings.transformer_time_budget_s, wall clock) also
+    stops there: no trial starts after it, and a running fit stops there after its current batch.
     """
     progress = progress or Progress()
+    model_family = family(kind)
     n_trials = n_trials or settings.trials_per_kind
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     if not settings.optuna_storage_url:
@@ -136,24 +108,24 @@ def tune(
         study.set_metric_names(list(OBJECTIVES))
     earlier = len(study.trials)
     if earlier == 0:
-        study.enqueue_trial(default_params(kind))
+        study.enqueue_trial(model_family.default_params)
     else:
         progress(f"{kind}: resuming study {study.study_name} with {earlier} earlier trials")
     result = TuningResult(study=study)
-    budget_s = settings.transformer_time_budget_s if kind in TRANSFORMER_KINDS else None
+    budget_s = model_family.study_budget_s(settings)
     deadline = time.monotonic() + budget_s if budget_s else None
     if budget_s:
         progress(f"{kind}: time budget {budget_s / 60:.1f} min for up to {n_trials} trials")
 
     def objective(trial: optuna.Trial) -> tuple[float, float, float]:
-        params = search_space(kind)(trial)
+        params = model_family.search_space(trial)
         with single_threaded():
-            pipeline, onnx_bytes, metrics = evaluate_trial_params(
-                kind, params, splits, settings, deadline, progress
+            fitted, onnx_bytes, metrics = evaluate_trial_params(
+                model_family, params, splits, settings, deadline, progress
             )
         for key, value in metrics.items():
             trial.set_user_attr(key, value)
-        result.pipelines[trial.number] = pipeline
+        result.fitted[trial.number] = fitted
         result.onnx_models[trial.number] = onnx_bytes
         return tuple(metrics[name] for name in OBJECTIVES)
 

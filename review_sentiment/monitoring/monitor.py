@@ -19,7 +19,7 @@ from review_sentiment.monitoring.capture import Window, read_window
 from review_sentiment.monitoring.config import DriftConfig
 from review_sentiment.monitoring.retraining import RetrainingOutcome, decide_and_start
 from review_sentiment.monitoring.text_drift import reference_shares
-from review_sentiment.s3_io import split_s3_uri
+from review_sentiment.s3_io import read_json
 from review_sentiment.serving.champion import read_champion
 
 
@@ -36,11 +36,6 @@ class MonitorTargets:
 
 def report_key(window: Window, suffix: str = "json") -> str:
     return f"reports/{window.start:%Y/%m/%d}/{window.id}/drift_report.{suffix}"
-
-
-def _read_json(s3, uri: str) -> dict:
-    bucket, key = split_s3_uri(uri)
-    return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
 
 
 def previous_decisions(s3, bucket: str, window: Window, count: int) -> list[str]:
@@ -101,9 +96,9 @@ def run_tick(
         ).to_dict()
         write_report(s3, targets.reports_bucket, window, report)
         return {**report, "report_uris": uris}
-    feature_profile = _read_json(s3, champion.feature_profile_uri)
+    feature_profile = read_json(s3, champion.feature_profile_uri)
     prediction_profile = (
-        _read_json(s3, champion.prediction_profile_uri) if champion.prediction_profile_uri else None
+        read_json(s3, champion.prediction_profile_uri) if champion.prediction_profile_uri else None
     )
     captured = read_window(s3, targets.capture_bucket, window, now)
     report = reports.evaluate(

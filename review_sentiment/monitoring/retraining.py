@@ -1,7 +1,7 @@
 """Drift-triggered retraining, at most once: the decision and the StartExecution behind it.
 
 A window that acts (after `consecutive_windows` acting windows in a row) starts the training state
-machine with `{"raw_prefix", "trigger": "drift", "drift_report": <s3 URI>}` (pipeline.run.RunRequest),
+machine with `{"raw_prefix", "trigger": "drift", "drift_report": <s3 URI>}` (pipeline.plan.RunRequest),
 unless, in this order:
   - a run of the state machine is in progress (any trigger): nothing starts, the outcome says which;
   - a drift-triggered run started less than `cooldown_minutes` ago;

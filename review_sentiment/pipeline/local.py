@@ -1,8 +1,10 @@
-"""The local training pipeline: every model kind on one dataset, selection, baseline, registry.
+"""The whole training pipeline without a cloud: every model kind on one dataset, then the selection and
+promotion the deployed pipeline applies.
 
 validate -> split -> per kind: HPO + final fit + ONNX export (parity gate) + MLflow
--> best validation macro-F1 under the latency budget -> VADER on the same test rows
--> register the chosen model; `champion` if it beats the current champion, else `challenger`.
+-> `selection_step.select` (best validation macro-F1 under the latency budget, behavioural tests on its
+graph, the champion re-scored on the same test rows, the promotion gate) -> `promotion.register_and_promote`
+(the MLflow aliases; no serving pointer without a stack) -> the table, with VADER on the same test rows.
 """
 
 from __future__ import annotations
@@ -14,68 +16,56 @@ from pathlib import Path
 import mlflow
 
 from review_sentiment.config import Settings
-from review_sentiment.modeling import tracking
-from review_sentiment.modeling.baseline import vader_metrics
-from review_sentiment.modeling.behaviour import MFT, behaviour_refusals, run_behavioural_tests
+from review_sentiment.modeling import registry, tracking
+from review_sentiment.modeling.families import check_kinds
 from review_sentiment.modeling.onnx_export import ParityError
-from review_sentiment.modeling.selection import PromotionDecision, best_within_budget, promotion_decision
+from review_sentiment.modeling.promotion import register_and_promote
+from review_sentiment.modeling.selection import Promotion, TrainingResult
 from review_sentiment.modeling.train import load_training_data, train_model_kind
+from review_sentiment.pipeline.messages import FailedKind, Selection
+from review_sentiment.pipeline.selection_step import select
 from review_sentiment.progress import Progress
-from review_sentiment.serving.onnx_model import OnnxSentimentModel
+from review_sentiment.serving.champion import Champion
 
 
-def champion_test_score(name: str, texts: list[str], labels) -> tuple[float | None, str]:
-    """The current champion's macro-F1 on these test rows (None when there is no usable champion)."""
-    from sklearn.metrics import f1_score
+def registry_champion(name: str) -> Champion | None:
+    """The local champion, the version MLflow's alias `champion` points to (None before the first run),
+    with the score recorded when it was registered (its `test_macro_f1` tag)."""
+    version = registry.version_by_alias(name, registry.CHAMPION)
+    if version is None:
+        return None
+    tags = version.tags or {}
+    return Champion(
+        model_name=name,
+        version=str(version.version),
+        model_kind=tags.get("model_kind", "unknown"),
+        model_uri=f"models:/{name}/{version.version}",
+        test_macro_f1=float(tags.get("test_macro_f1", "nan")),
+        run_id=tags.get("run_id", ""),
+    )
 
-    if tracking.alias_version(name, tracking.CHAMPION) is None:
-        return None, "no champion yet"
-    try:
-        champion = OnnxSentimentModel(tracking.load_onnx_bytes(name, tracking.CHAMPION))
-    except Exception as exc:  # an incompatible champion (older feature set) cannot be compared
-        return None, f"champion could not be loaded ({type(exc).__name__}: {exc})"
-    predicted, _ = champion.predict_proba(texts)
-    return float(f1_score(labels, predicted, average="macro")), "champion re-scored on these test rows"
+
+def read_graph(location: str) -> bytes:
+    """The ONNX graph at an MLflow model URI (models:/..., runs:/...) or a local path."""
+    if location.startswith(("models:/", "runs:/")):
+        return tracking.load_onnx_uri(location)
+    return Path(location).read_bytes()
 
 
-def register_and_promote(chosen: dict, settings: Settings, texts: list[str], labels) -> dict:
-    """Registers the chosen model: `champion` if it beats the champion and passes the behavioural tests'
-    minimum-functionality cases (settings.min_mft_pass_rate), else `challenger`, with the reason."""
+def select_and_promote(
+    results: list[TrainingResult],
+    failed: list[FailedKind],
+    settings: Settings,
+    test_rows: tuple[list[str], object],
+    run_id: str,
+) -> tuple[Selection, Promotion]:
+    """The deployed pipeline's SelectBest and Promote steps on local results: the chosen model is
+    registered, as `champion` when the gate passes, else as `challenger` (MLflow must be configured)."""
     name = settings.registered_model_name
-    champion_score, note = champion_test_score(name, texts, labels)
-    decision = promotion_decision(chosen["test_macro_f1"], champion_score, settings.min_improvement)
-    graph = (
-        Path(chosen["onnx_path"]) if chosen.get("onnx_path") else tracking.load_onnx_uri(chosen["model_uri"])
+    selection = select(
+        results, failed, settings.thresholds, read_graph, registry_champion(name), lambda: test_rows
     )
-    behaviour = run_behavioural_tests(OnnxSentimentModel(graph).predict_proba)
-    refusals = behaviour_refusals(behaviour, {MFT: settings.min_mft_pass_rate})
-    if refusals:
-        decision = PromotionDecision(False, "; ".join(refusals))
-    version = tracking.register(
-        chosen["model_uri"],
-        name,
-        tags={
-            "model_kind": chosen["model_kind"],
-            "data_hash": chosen["data_hash"],
-            "test_macro_f1": f"{chosen['test_macro_f1']:.4f}",
-        },
-    )
-    if decision.promote:
-        tracking.set_alias(name, tracking.CHAMPION, version)
-        tracking.delete_alias(name, tracking.CHALLENGER)
-        alias = tracking.CHAMPION
-    else:
-        tracking.set_alias(name, tracking.CHALLENGER, version)
-        alias = tracking.CHALLENGER
-    return {
-        "registered_model": name,
-        "version": version,
-        "alias": alias,
-        "reason": decision.reason,
-        "champion_test_macro_f1_before": champion_score,
-        "champion_note": note,
-        "behaviour": behaviour,
-    }
+    return selection, register_and_promote(selection.best, selection.gate, name, run_id)
 
 
 def run_all(
@@ -84,56 +74,54 @@ def run_all(
     n_trials: int | None = None,
     progress: Progress | None = None,
 ) -> dict:
+    """Trains every kind of `settings.model_kinds`, selects and registers the best; returns the summary
+    (also written to <artifacts>/summary.json). Raises ValueError for an unknown kind, ParityError when
+    the parity gate refused every kind, NoModelWithinBudget when no model meets the latency budget."""
+    kinds = check_kinds(settings.model_kinds)
     progress = progress or Progress()
     settings.ensure_state_dir()
-    tracking.configure(settings)
+    registry.configure(settings)
     progress(f"MLflow tracking: {settings.resolved_mlflow_tracking_uri}")
     progress(f"Optuna storage:  {settings.resolved_optuna_storage_url}")
     training_data = load_training_data(settings, data=data, progress=progress)
-    results, refused = [], {}
+    results, failed = [], []
     with mlflow.start_run(run_name="local-pipeline") as parent:
         mlflow.set_tag("data_hash", training_data.data_hash)
-        for kind in settings.model_kinds:
+        for kind in kinds:
             progress(f"== {kind}: {n_trials or settings.trials_per_kind} trials")
             try:
                 results.append(
                     train_model_kind(kind, training_data, settings, n_trials=n_trials, progress=progress)
                 )
             except ParityError as exc:  # this kind ships nothing; the other kinds still compete
-                refused[kind] = str(exc)
+                failed.append(FailedKind(model_kind=kind, error="ParityError", cause=str(exc)))
                 progress(f"{kind}: no model exported: {exc}")
         if not results:
-            raise ParityError(f"the parity gate refused every model kind: {refused}")
-        chosen = best_within_budget(results, settings.latency_budget_ms)
+            raise ParityError(f"the parity gate refused every model kind: {[f.cause for f in failed]}")
         test = training_data.splits.test
-        texts, labels = test["reviewText"].tolist(), test["label"].to_numpy()
-        baseline = vader_metrics(texts, labels)
-        registry = register_and_promote(chosen, settings, texts, labels)
-        mlflow.log_dict(
-            {"results": results, "chosen": chosen["model_kind"], "vader": baseline, "registry": registry},
-            "pipeline_summary.json",
-        )
-        parent_run_id = parent.info.run_id
+        test_rows = (test["reviewText"].tolist(), test["label"].to_numpy())
+        selection, promotion = select_and_promote(results, failed, settings, test_rows, parent.info.run_id)
+        summary = {
+            "results": [r.model_dump(mode="json") for r in results],
+            "selection": selection.model_dump(mode="json"),
+            "promotion": promotion.model_dump(mode="json"),
+            "mlflow_run_id": parent.info.run_id,
+            "data_hash": training_data.data_hash,
+            "split_counts": training_data.splits.counts(),
+            "latency_budget_ms": settings.thresholds.latency_budget_ms,
+        }
+        mlflow.log_dict(summary, "pipeline_summary.json")
     model_path = settings.artifacts_dir / "model.onnx"
-    shutil.copyfile(chosen["onnx_path"], model_path)
-    summary = {
-        "results": results,
-        "refused": refused,
-        "chosen": chosen["model_kind"],
-        "vader": baseline,
-        "registry": registry,
-        "onnx_path": str(model_path),
-        "mlflow_run_id": parent_run_id,
-        "data_hash": training_data.data_hash,
-        "split_counts": training_data.splits.counts(),
-        "latency_budget_ms": settings.latency_budget_ms,
-    }
-    (settings.artifacts_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+    shutil.copyfile(selection.best.onnx_uri, model_path)
+    summary["onnx_path"] = str(model_path)
+    (settings.artifacts_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     return summary
 
 
 def comparison_table(summary: dict) -> str:
-    """Plain-text table: one row per model kind, then VADER on the same test rows."""
+    """Plain-text table: one row per model kind, the kinds that shipped nothing, then VADER on the same
+    test rows."""
+    chosen = summary["selection"]["best"]["model_kind"]
     header = (
         "model kind",
         "val F1",
@@ -159,12 +147,12 @@ def comparison_table(summary: dict) -> str:
                 f"{r['onnx_size_bytes'] / 1024:,.0f}",
                 f"{r['parity_label_agreement']:.4f}",
                 f"{r['parity_max_prob_diff']:.1e}",
-                "<- chosen" if r["model_kind"] == summary["chosen"] else "",
+                "<- chosen" if r["model_kind"] == chosen else "",
             )
         )
-    for kind in summary.get("refused", {}):
-        rows.append((kind, *["-"] * 8, "refused by parity gate"))
-    vader = summary["vader"]
+    for failed in summary["selection"]["failed_kinds"]:
+        rows.append((failed["model_kind"], *["-"] * 8, "refused by parity gate"))
+    vader = summary["selection"]["baseline"]
     rows.append(
         (
             "VADER (lexicon)",

@@ -1,4 +1,5 @@
-"""What a pipeline run leaves behind: an outcome record on success, a one-line reason on failure.
+"""What a pipeline run leaves behind: an outcome record on success, a one-line reason on failure
+(both written with `s3_io.write_json` next to the run's models).
 
 Step Functions hands a caught error over as {"Error": ..., "Cause": ...}, where Cause is a Lambda
 error document, a Glue job run or a Batch job as JSON, or plain text. `describe_failure` turns each
@@ -10,7 +11,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from review_sentiment.s3_io import split_s3_uri
+from review_sentiment.modeling.selection import Promotion
+from review_sentiment.pipeline.messages import Selection
+from review_sentiment.pipeline.plan import RunPlan
 
 MAX_CAUSE_CHARS = 2000  # Fail states accept 32 KiB; a readable reason is much shorter
 
@@ -89,50 +92,42 @@ def failure_record(error_name: str, cause: str, run: dict | None, execution_name
 
 
 def outcome_record(
-    decision: str, run: dict, selection: dict, promotion: dict | None = None, registration: dict | None = None
+    decision: str,
+    run: RunPlan,
+    selection: Selection,
+    promotion: Promotion | None = None,
+    registration: Promotion | None = None,
 ) -> dict:
-    """What the execution returns and what is stored next to the run's models."""
-    best = selection["best"]
-    champion = selection.get("champion")
-    gate = selection["gate"]
+    """What the execution returns and what is stored next to the run's models (JSON-ready)."""
+    best, champion, gate = selection.best, selection.champion, selection.gate
     if decision == "promoted":
         summary = (
-            f"promoted {best['model_kind']} as version {promotion['version']} "
-            f"(test macro-F1 {best['test_macro_f1']:.4f})"
+            f"promoted {best.model_kind} as version {promotion.version} "
+            f"(test macro-F1 {best.test_macro_f1:.4f})"
         )
-        serving = {"version": promotion["version"], "model_kind": best["model_kind"]}
+        serving = {"version": promotion.version, "model_kind": best.model_kind}
     else:
-        serving = {"version": champion["version"], "model_kind": champion["model_kind"]} if champion else None
-        kept = f"champion version {champion['version']} kept" if champion else "no champion: nothing serves"
-        summary = f"{kept}: {'; '.join(gate['reasons'])}"
+        serving = {"version": champion.version, "model_kind": champion.model_kind} if champion else None
+        kept = f"champion version {champion.version} kept" if champion else "no champion: nothing serves"
+        summary = f"{kept}: {'; '.join(gate.reasons)}"
+    record = selection.model_dump(
+        mode="json", include={"candidates", "failed_kinds", "baseline", "behaviour"}
+    )
     return {
         "status": "SUCCEEDED",
         "decision": decision,
         "summary": summary,
-        "run_id": run["run_id"],
-        "trigger": run.get("trigger"),
+        "run_id": run.run_id,
+        "trigger": run.trigger,
         "serving": serving,
         "challenger": {
-            **{k: best[k] for k in ("model_kind", "test_macro_f1", "val_macro_f1", "onnx_p99_ms")},
-            "registered_version": (registration or {}).get("version"),
+            **best.model_dump(include={"model_kind", "test_macro_f1", "val_macro_f1", "onnx_p99_ms"}),
+            "registered_version": registration.version if registration else None,
         },
-        "promotion": promotion,
-        "champion_before": champion,
-        "gate": gate,
-        "candidates": selection["candidates"],
-        "failed_kinds": selection.get("failed_kinds", []),
-        "baseline": selection.get("baseline"),
-        "behaviour": selection.get("behaviour"),
-        "outcome_uri": run["paths"]["outcome"],
+        "promotion": promotion.model_dump(mode="json") if promotion else None,
+        "champion_before": champion.model_dump(mode="json") if champion else None,
+        "gate": gate.model_dump(mode="json"),
+        **record,
+        "outcome_uri": run.paths.outcome,
         "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-
-
-def put_json(s3, uri: str, record: dict) -> None:
-    bucket, key = split_s3_uri(uri)
-    s3.put_object(
-        Bucket=bucket,
-        Key=key,
-        Body=json.dumps(record, indent=2, default=str).encode(),
-        ContentType="application/json",
-    )

@@ -2,9 +2,9 @@
 
 The MLflow registry alias `champion` is the record of truth for people; the SSM pointer is what the
 serving path reads (one cheap GetParameter, no MLflow client in the inference Lambda). Promotion
-and rollback write both. The pointer carries the previous champion so a rollback needs no search.
-The parameter is written by promotion only (not declared in the template), so a stack update can
-never reset which model serves.
+and rollback write both, through `modeling.promotion.promote`. The pointer carries the previous
+champion so a rollback needs no search. The parameter is written by promotion only (not declared in
+the template), so a stack update can never reset which model serves.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
+from typing import Any
 
 
 class NoChampion(LookupError):
@@ -72,6 +73,20 @@ def write_champion(ssm, parameter_name: str, champion: Champion) -> None:
     ssm.put_parameter(Name=parameter_name, Value=champion.to_json(), Type="String", Overwrite=True)
 
 
+@dataclass(frozen=True)
+class ChampionPointer:
+    """The SSM parameter `parameter_name` that names the serving champion (`ssm`: a boto3 SSM client)."""
+
+    ssm: Any
+    parameter_name: str
+
+    def read(self) -> Champion | None:
+        return read_champion(self.ssm, self.parameter_name)
+
+    def write(self, champion: Champion) -> None:
+        write_champion(self.ssm, self.parameter_name, champion)
+
+
 def promoted(candidate: Champion, current: Champion | None, now: datetime | None = None) -> Champion:
     """The new pointer: the candidate, remembering the current champion (one level) for rollback."""
     stamp = (now or datetime.now(UTC)).isoformat(timespec="seconds")
@@ -79,22 +94,16 @@ def promoted(candidate: Champion, current: Champion | None, now: datetime | None
     return Champion(**{**candidate.without_history(), "promoted_at": stamp, "previous": previous})
 
 
-def rolled_back(current: Champion | None, now: datetime | None = None) -> Champion:
-    """The pointer after a rollback: the previous champion, which now remembers the one rolled back."""
+def previous_champion(current: Champion | None) -> Champion:
+    """The champion before `current`, the one a rollback serves again; NoChampion when nothing was
+    promoted, NothingToRollBack when `current` remembers no previous version."""
     if current is None:
         raise NoChampion("no champion to roll back: no model has been promoted yet")
     if not current.previous:
         raise NothingToRollBack(f"champion version {current.version} has no previous version to roll back to")
-    stamp = (now or datetime.now(UTC)).isoformat(timespec="seconds")
-    back = Champion.from_dict(current.previous)
-    return Champion(**{**back.without_history(), "promoted_at": stamp, "previous": current.without_history()})
+    return Champion.from_dict(current.previous)
 
 
-def set_registry_champion(mlflow_client, model_name: str, version: str) -> str | None:
-    """Points the MLflow alias `champion` at `version`; returns the version it pointed at before."""
-    try:
-        before = mlflow_client.get_model_version_by_alias(model_name, "champion").version
-    except Exception:  # MlflowException (RESOURCE_DOES_NOT_EXIST) when no alias is set yet
-        before = None
-    mlflow_client.set_registered_model_alias(model_name, "champion", str(version))
-    return before
+def rolled_back(current: Champion | None, now: datetime | None = None) -> Champion:
+    """The pointer after a rollback: the previous champion, which now remembers the one rolled back."""
+    return promoted(previous_champion(current), current, now)

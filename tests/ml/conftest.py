@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from review_sentiment.config import Settings
+from review_sentiment.config import Settings, Thresholds
 from review_sentiment.data.datasets import binary_splits, load_shipped
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -33,7 +33,8 @@ def small_splits(small_frame):
 
 
 def make_settings(state_dir: Path, **overrides) -> Settings:
-    """Settings isolated from the developer's environment and from other tests."""
+    """Settings isolated from the developer's environment and from other tests; a threshold's name
+    (latency_budget_ms, min_mft_pass_rate, ...) sets that field of the settings' Thresholds."""
     values = {
         "state_dir": state_dir,
         "trials_per_kind": 2,
@@ -42,7 +43,8 @@ def make_settings(state_dir: Path, **overrides) -> Settings:
         "mlflow_experiment": f"test-{uuid.uuid4().hex[:8]}",
     }
     values.update(overrides)
-    return Settings.from_env(environ={}, **values)
+    thresholds = Thresholds(**{name: values.pop(name) for name in Thresholds.model_fields if name in values})
+    return Settings.from_env(environ={}, thresholds=thresholds, **values)
 
 
 @pytest.fixture

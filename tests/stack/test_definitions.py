@@ -12,7 +12,7 @@ import pytest
 import yaml
 from stack_test_support import REPO_ROOT
 
-from review_sentiment.pipeline.run import RunRequest
+from review_sentiment.pipeline.plan import RunRequest
 from review_sentiment.pipeline.selection_step import decide
 from review_sentiment.serving.champion import Champion
 

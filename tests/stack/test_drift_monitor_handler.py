@@ -11,7 +11,7 @@ from stack_test_support import CHAMPION_PARAMETER, load_handler, put_json
 
 from review_sentiment import aws
 from review_sentiment.monitoring.capture import Window
-from review_sentiment.pipeline.run import RunRequest
+from review_sentiment.pipeline.plan import RunRequest
 from review_sentiment.serving.champion import Champion, write_champion
 from review_sentiment.serving.onnx_model import OnnxSentimentModel
 from stack.traffic import drifted, in_distribution

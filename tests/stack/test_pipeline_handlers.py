@@ -9,7 +9,7 @@ import pytest
 from stack_test_support import CHAMPION_PARAMETER, CONFIG_PARAMETER, load_handler, put_json
 
 from review_sentiment import aws
-from review_sentiment.pipeline.run import InvalidRunRequest, NoInputData
+from review_sentiment.pipeline.plan import InvalidRunRequest, NoInputData
 from review_sentiment.pipeline.selection_step import NoModelTrained
 from review_sentiment.serving.champion import Champion, write_champion
 

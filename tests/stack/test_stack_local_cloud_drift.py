@@ -21,7 +21,7 @@ import pytest
 from review_sentiment import aws
 from review_sentiment.monitoring.capture import Window
 from review_sentiment.monitoring.monitor import report_key
-from review_sentiment.pipeline.run import RunRequest
+from review_sentiment.pipeline.plan import RunRequest
 from review_sentiment.progress import Progress
 from stack import execution
 from stack.settings import SHIPPED_REVIEWS

@@ -10,6 +10,7 @@ from review_sentiment.config import REPO_ROOT, Settings, SettingsError
 from review_sentiment.data import datasets
 from review_sentiment.data.schema import CANONICAL_COLUMNS, label_from_rating
 from review_sentiment.data.validation import validate
+from review_sentiment.modeling.families import MODEL_KINDS, check_kinds
 
 from ..conftest import FIXTURES
 
@@ -129,5 +130,11 @@ def test_settings_come_from_prefixed_env_without_side_effects(tmp_path):
     assert resolved == "postgresql+psycopg2://postgres@127.0.0.1:5432/x"  # psycopg2 is the installed driver
     with pytest.raises(SettingsError, match="TRIALS_PER_KIND"):
         Settings.from_env({"SENTIMENT_TRIALS_PER_KIND": "many"})
-    with pytest.raises(SettingsError, match="unknown model kind"):
-        Settings.from_env({"SENTIMENT_MODEL_KINDS": "svm"})
+    with pytest.raises(SettingsError, match="SENTIMENT_MIN_MACRO_F1"):
+        Settings.from_env({"SENTIMENT_MIN_MACRO_F1": "1.5"})
+    thresholds = Settings.from_env({"SENTIMENT_LATENCY_BUDGET_MS": "80", "SENTIMENT_MIN_MFT_PASS_RATE": "0"})
+    assert (thresholds.thresholds.latency_budget_ms, thresholds.thresholds.min_mft_pass_rate) == (80.0, 0.0)
+    # the kinds are checked where they are defined, before any work (modeling.families)
+    with pytest.raises(ValueError, match="unknown model kind"):
+        check_kinds(Settings.from_env({"SENTIMENT_MODEL_KINDS": "svm"}).model_kinds)
+    assert check_kinds(Settings.from_env({}).model_kinds) == MODEL_KINDS  # none named: every kind

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sklearn.metrics import f1_score
 
+from review_sentiment.config import Thresholds
+from review_sentiment.modeling.behaviour import DIR, INV, MFT
 from review_sentiment.modeling.selection import (
+    Candidate,
     NoModelWithinBudget,
     best_within_budget,
-    promotion_decision,
+    decide,
+    macro_f1,
     ranked_by_preference,
 )
 
@@ -19,9 +26,44 @@ CANDIDATES = [
 ]
 
 
+def candidate(test_f1: float = 0.8, parity: bool = True, **figures) -> Candidate:
+    values = {
+        "model_kind": "mlp",
+        "val_macro_f1": 0.8,
+        "test_macro_f1": test_f1,
+        "test_accuracy": test_f1,
+        "test_rows": 100,
+        "onnx_p50_ms": 0.5,
+        "onnx_p99_ms": 1.0,
+        "onnx_size_bytes": 1000,
+        "parity_label_agreement": 1.0 if parity else 0.9,
+        "parity_max_prob_diff": 1e-6,
+        "parity_passed": parity,
+        "onnx_uri": "s3://models/runs/r/mlp/model.onnx",
+        "model_uri": "runs:/abc/model",
+        "mlflow_run_id": "abc",
+        "data_hash": "d",
+        "prediction_profile_uri": "s3://models/runs/r/mlp/prediction_profile.json",
+        "vader_test_macro_f1": 0.7,
+        "vader_test_accuracy": 0.7,
+    }
+    return Candidate(**{**values, **figures})
+
+
+def behaviour(mft_passed: int = 10) -> dict:
+    """A behavioural report (modeling.behaviour's shape) with `mft_passed` of 10 minimum cases passed."""
+    report = {test: {"passed": 4, "total": 4, "pass_rate": 1.0, "failures": []} for test in (INV, DIR)}
+    failures = [f"'Awful.': expected negative, got positive ({i})" for i in range(10 - mft_passed)]
+    report[MFT] = {"passed": mft_passed, "total": 10, "pass_rate": mft_passed / 10, "failures": failures}
+    return report
+
+
 def test_best_is_the_highest_score_within_the_budget_ties_to_the_faster():
     assert best_within_budget(CANDIDATES, latency_budget_ms=5.0)["model_kind"] == "mlp"
     assert best_within_budget(CANDIDATES, latency_budget_ms=20.0)["model_kind"] == "random_forest"
+    typed = [candidate(model_kind=c["model_kind"], val_macro_f1=c["val_macro_f1"], onnx_p99_ms=c["onnx_p99_ms"])
+             for c in CANDIDATES]
+    assert best_within_budget(typed, latency_budget_ms=5.0).model_kind == "mlp"
 
 
 def test_no_candidate_within_the_budget_is_a_clear_error():
@@ -34,8 +76,19 @@ def test_preference_order_puts_over_budget_candidates_last():
     assert order == ["mlp", "logreg", "hist_gradient_boosting", "random_forest"]
 
 
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2)), min_size=1, max_size=60))
+def test_macro_f1_is_scikit_learns(pairs):
+    truth, predicted = [t for t, _ in pairs], [p for _, p in pairs]
+    expected = f1_score(truth, predicted, average="macro", zero_division=0.0)
+    assert macro_f1(truth, predicted) == pytest.approx(expected)
+
+
+def test_macro_f1_of_nothing_is_zero():
+    assert macro_f1([], []) == 0.0
+
+
 @pytest.mark.parametrize(
-    ("candidate", "champion", "min_improvement", "promote"),
+    ("test_f1", "champion", "min_improvement", "promote"),
     [
         (0.70, None, 0.0, True),
         (0.71, 0.70, 0.0, True),
@@ -45,7 +98,33 @@ def test_preference_order_puts_over_budget_candidates_last():
         (0.72, 0.70, 0.01, True),
     ],
 )
-def test_promotion_gate(candidate, champion, min_improvement, promote):
-    decision = promotion_decision(candidate, champion, min_improvement)
-    assert decision.promote is promote
-    assert decision.reason
+def test_the_gate_compares_with_the_champion_on_the_same_rows(test_f1, champion, min_improvement, promote):
+    thresholds = Thresholds(min_macro_f1=0.6, min_improvement=min_improvement)
+    gate = decide(candidate(test_f1), champion, behaviour(), thresholds)
+    assert gate.passed is promote and gate.beats_champion is promote
+    assert gate.reasons and gate.champion_macro_f1 == champion
+
+
+@pytest.mark.parametrize(
+    ("challenger", "report", "expected"),
+    [
+        (candidate(0.9, parity=False), behaviour(), "ONNX parity failed for mlp"),
+        (candidate(0.55), behaviour(), "test macro-F1 0.5500 is below the configured minimum 0.6000"),
+        (candidate(0.9), behaviour(mft_passed=9), "behavioural test minimum_functionality: 9/10 passed"),
+        (candidate(0.9), {"error": "s3://m/x.onnx: NoSuchKey"}, "behavioural tests could not run"),
+    ],
+    ids=["parity", "minimum-f1", "behaviour", "behaviour-not-run"],
+)
+def test_the_gate_refuses_whatever_the_champion_with_the_reason(challenger, report, expected):
+    gate = decide(challenger, None, report, Thresholds(min_macro_f1=0.6))
+    assert gate.passed is False and gate.beats_champion is True  # no champion: F1 alone would promote it
+    assert any(reason.startswith(expected) for reason in gate.reasons), gate.reasons
+    assert gate.behaviour_passed is (expected.split()[0] not in ("behavioural",))
+
+
+def test_every_refusal_is_a_reason_and_the_thresholds_are_recorded():
+    thresholds = Thresholds(min_macro_f1=0.6, min_improvement=0.01, min_mft_pass_rate=0.8)
+    gate = decide(candidate(0.5, parity=False), 0.7, behaviour(mft_passed=7), thresholds)
+    assert len(gate.reasons) == 4 and not gate.passed
+    assert (gate.min_macro_f1, gate.min_improvement, gate.min_behaviour_pass_rates) == (0.6, 0.01, {MFT: 0.8})
+    assert gate.behaviour_pass_rates == {MFT: 0.7, INV: 1.0, DIR: 1.0}

@@ -1,8 +1,9 @@
-"""The training pipeline's execution input, its configuration, and the S3 layout of one run.
+"""The plan of one pipeline run: the execution input, the deployed configuration, the run's S3 layout.
 
 The state machine's first step (PrepareRun) validates the input with `RunRequest`, merges it with
-the deployed `PipelineConfig` and derives every path of the run with `plan_run`, so later steps
-only read paths from the plan. `python -m stack run` validates the same model before starting.
+the deployed `PipelineConfig` and derives every path of the run with `plan_run`; the `RunPlan` then
+travels whole through the state machine, so later steps only read settings and paths from it.
+`python -m stack run` validates the same request before starting.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from review_sentiment.config import MODEL_KINDS
+from review_sentiment.config import Settings, Thresholds
+from review_sentiment.modeling.families import MODEL_KINDS, check_kinds
 from review_sentiment.s3_io import split_s3_uri
 
 TRIGGERS = ("manual", "schedule", "drift")
@@ -72,14 +74,7 @@ class RunRequest(BaseModel):
     @field_validator("model_kinds")
     @classmethod
     def _known_kinds(cls, value: list[str] | None) -> list[str] | None:
-        if value is None:
-            return None
-        unknown = [k for k in value if k not in MODEL_KINDS]
-        if unknown:
-            raise ValueError(f"unknown model kind(s) {unknown}; choose from {list(MODEL_KINDS)}")
-        if len(set(value)) != len(value):
-            raise ValueError(f"model kinds repeat: {value}")
-        return value
+        return None if value is None else _known_kinds(value)
 
     @classmethod
     def parse(cls, payload: object) -> RunRequest:
@@ -122,21 +117,63 @@ def _not_an_object(payload: object) -> str:
     return f"it must be a JSON object like {EXAMPLE_INPUT}, got {kind}{hint}"
 
 
+def _known_kinds(kinds: list[str]) -> list[str]:
+    check_kinds(kinds)
+    if len(set(kinds)) != len(kinds):
+        raise ValueError(f"model kinds repeat: {kinds}")
+    return kinds
+
+
 class PipelineConfig(BaseModel):
-    """Deployed defaults and thresholds (the SSM configuration parameter holds this as JSON)."""
+    """Deployed defaults and thresholds (the SSM configuration parameter holds this as JSON); in a
+    `RunPlan`, the run's own settings (the request's overrides applied). Defaults are the local
+    pipeline's (`config.Settings`): one source for both."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
 
-    model_kinds: list[str] = Field(default_factory=lambda: list(MODEL_KINDS))
+    model_kinds: list[str] = Field(default_factory=lambda: list(MODEL_KINDS), min_length=1)
     max_concurrency: int = Field(default=1, ge=1)
-    trials_per_kind: int = Field(default=4, ge=1)
-    max_bad_fraction: float = Field(default=0.05, ge=0.0, le=1.0)
-    min_macro_f1: float = Field(default=0.6, ge=0.0, le=1.0)
-    # A challenger must beat the champion's macro-F1 on the same test split by at least this much.
-    min_improvement: float = Field(default=0.0, ge=0.0, le=1.0)
-    latency_budget_ms: float = Field(default=50.0, gt=0.0)
-    # Behavioural tests in the gate: the least share of minimum-functionality cases the challenger must pass.
-    min_mft_pass_rate: float = Field(default=1.0, ge=0.0, le=1.0)
+    trials_per_kind: int = Field(default=Settings.trials_per_kind, ge=1)
+    max_bad_fraction: float = Field(default=Settings.max_bad_fraction, ge=0.0, le=1.0)
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+
+    @field_validator("model_kinds")
+    @classmethod
+    def _known_kinds(cls, value: list[str]) -> list[str]:
+        return _known_kinds(value)
+
+
+class RunPaths(BaseModel):
+    """Every S3 location of one run (s3:// URIs; folders end in /)."""
+
+    raw_input: str
+    validated: str
+    quarantine: str
+    validation_report: str
+    processed: str
+    feature_profile: str
+    models: str
+    outcome: str
+    failure: str
+
+
+class TrainingJob(BaseModel):
+    """One item of the TrainModels Map: one Batch job that trains one kind into `output_uri`."""
+
+    model_kind: str
+    output_uri: str
+    job_name: str
+
+
+class RunPlan(BaseModel):
+    """What PrepareRun returns and every later state reads (`$.run`)."""
+
+    run_id: str
+    trigger: Literal["manual", "schedule", "drift"]
+    request: RunRequest
+    settings: PipelineConfig
+    paths: RunPaths
+    training_jobs: list[TrainingJob]
 
 
 class RunBuckets(BaseModel):
@@ -149,51 +186,37 @@ def run_id_from(execution_name: str) -> str:
     return _JOB_NAME_UNSAFE.sub("-", execution_name)[:80]
 
 
-def plan_run(request: RunRequest, config: PipelineConfig, buckets: RunBuckets, run_id: str) -> dict:
-    """Everything later states read: settings, the run's S3 paths and one training job per kind."""
-    kinds = request.model_kinds or list(config.model_kinds)
-    trials = request.trials_per_kind or config.trials_per_kind
-    concurrency = request.max_concurrency or config.max_concurrency
+def plan_run(request: RunRequest, config: PipelineConfig, buckets: RunBuckets, run_id: str) -> RunPlan:
+    """The run's settings (`config` with the request's overrides), its S3 paths, one training job per kind."""
+    overrides = ("model_kinds", "trials_per_kind", "max_concurrency")
+    settings = config.model_copy(
+        update={name: getattr(request, name) for name in overrides if getattr(request, name) is not None}
+    )
     data_root = f"s3://{buckets.processed}/runs/{run_id}"
     model_root = f"s3://{buckets.models}/runs/{run_id}"
-    return {
-        "run_id": run_id,
-        "trigger": request.trigger,
-        "model_kinds": kinds,
-        "request": request.model_dump(),
-        "settings": {
-            "max_bad_fraction": config.max_bad_fraction,
-            "max_bad_fraction_arg": str(config.max_bad_fraction),  # Glue arguments are strings
-            "min_macro_f1": config.min_macro_f1,
-            "min_improvement": config.min_improvement,
-            "latency_budget_ms": config.latency_budget_ms,
-            "min_behaviour_pass_rates": {"minimum_functionality": config.min_mft_pass_rate},
-            "max_concurrency": concurrency,
-            "trials_per_kind": trials,
-            "trials_per_kind_arg": str(trials),  # container environment values are strings
-        },
-        "paths": {
-            "raw_input": request.raw_prefix,
-            "validated": f"{data_root}/validated/",
-            "quarantine": f"{data_root}/quarantine/",
-            "validation_report": f"{data_root}/reports/validation.json",
-            "processed": f"{data_root}/processed/",
-            "feature_profile": f"{data_root}/reports/feature_profile.json",
-            "models": f"{model_root}/",
-            "outcome": f"{model_root}/outcome.json",
-            "failure": f"{model_root}/failure.json",
-        },
-        "training_jobs": [
-            {
-                "model_kind": kind,
-                "output_uri": f"{model_root}/{kind}/",
-                "job_name": f"train-{kind}-{run_id}"[:128],
-            }
-            for kind in kinds
+    return RunPlan(
+        run_id=run_id,
+        trigger=request.trigger,
+        request=request,
+        settings=settings,
+        paths=RunPaths(
+            raw_input=request.raw_prefix,
+            validated=f"{data_root}/validated/",
+            quarantine=f"{data_root}/quarantine/",
+            validation_report=f"{data_root}/reports/validation.json",
+            processed=f"{data_root}/processed/",
+            feature_profile=f"{data_root}/reports/feature_profile.json",
+            models=f"{model_root}/",
+            outcome=f"{model_root}/outcome.json",
+            failure=f"{model_root}/failure.json",
+        ),
+        training_jobs=[
+            TrainingJob(
+                model_kind=kind, output_uri=f"{model_root}/{kind}/", job_name=f"train-{kind}-{run_id}"[:128]
+            )
+            for kind in settings.model_kinds
         ],
-    }
-
-
+    )
 def count_input_objects(s3, raw_prefix: str, limit: int = 1000) -> int:
     """Number of non-empty objects under the prefix (up to `limit`); `s3` is a boto3 S3 client."""
     bucket, prefix = split_s3_uri(raw_prefix)
