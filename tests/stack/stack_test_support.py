@@ -65,6 +65,57 @@ def put_json(bucket: str, key: str, value: dict) -> None:
     aws.client("s3").put_object(Bucket=bucket, Key=key, Body=json.dumps(value).encode())
 
 
+def training_result(
+    kind: str, val: float, test: float, p99: float = 1.0, run_id: str = "run-1", **figures
+) -> dict:
+    """result.json as a training job writes it (modeling.selection.TrainingResult), model under models/."""
+    root = f"s3://models/runs/{run_id}/{kind}/"
+    result = {
+        "model_kind": kind,
+        "trial": 0,
+        "params": {"C": 1.0},
+        "n_trials": 1,
+        "study_name": f"review-sentiment-{kind}-x",
+        "val_macro_f1": val,
+        "test_macro_f1": test,
+        "test_accuracy": test,
+        "test_rows": 444,
+        "onnx_p50_ms": p99 / 2,
+        "onnx_p99_ms": p99,
+        "onnx_size_bytes": 1000,
+        "parity_label_agreement": 1.0,
+        "parity_max_prob_diff": 1e-6,
+        "parity_rows": 454,
+        "parity_passed": True,
+        "onnx_uri": root + "model.onnx",
+        "model_uri": f"runs:/abc/{kind}",
+        "mlflow_run_id": "abc",
+        "data_hash": "d" * 64,
+        "prediction_profile_uri": root + "prediction_profile.json",
+        "vader_test_macro_f1": 0.70,
+        "vader_test_accuracy": 0.69,
+        "output_uri": root,
+        "data_uri": f"s3://processed/runs/{run_id}/processed/",
+        "split_counts": {"test": {"rows": 444}},
+        "training_wall_seconds": 1.0,
+        "prediction_profile": {"rows": 444},
+    }
+    return {**result, **figures}
+
+
+def run_plan(run_id: str = "run-1", kinds=("logreg", "mlp"), **thresholds) -> dict:
+    """PrepareRun's output for a run on the test buckets (RunPlan as JSON); the behavioural gate is off
+    (min_mft_pass_rate 0) and the latency budget 5 ms unless given."""
+    from review_sentiment.config import Thresholds
+    from review_sentiment.pipeline.plan import PipelineConfig, RunBuckets, RunRequest, plan_run
+
+    request = RunRequest(raw_prefix="s3://raw/incoming/", model_kinds=list(kinds))
+    limits = {"min_macro_f1": 0.5, "latency_budget_ms": 5.0, "min_mft_pass_rate": 0.0, **thresholds}
+    config = PipelineConfig(thresholds=Thresholds(**limits))
+    plan = plan_run(request, config, RunBuckets(processed="processed", models="models"), run_id)
+    return plan.model_dump(mode="json")
+
+
 def run_pipeline(stack, request: dict):
     """Starts one training pipeline execution and follows it to its end (execution.ExecutionResult)."""
     from review_sentiment.progress import Progress

@@ -10,11 +10,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from stack_test_support import REPO_ROOT
+from stack_test_support import REPO_ROOT, training_result
 
-from review_sentiment.pipeline.plan import RunRequest
-from review_sentiment.pipeline.selection_step import decide
-from review_sentiment.serving.champion import Champion
+from review_sentiment.config import Thresholds
+from review_sentiment.modeling.behaviour import DIR, INV, MFT
+from review_sentiment.modeling.selection import Candidate, decide
+from review_sentiment.pipeline import messages
+from review_sentiment.pipeline.plan import PipelineConfig, RunRequest
+from stack.package_sizes import load_template
 
 ASL = json.loads((REPO_ROOT / "state_machine" / "training_pipeline.asl.json").read_text())
 LAMBDA_RETRY = {"Lambda.ServiceException", "Lambda.TooManyRequestsException"}
@@ -124,25 +127,58 @@ def _choose(state: dict, document: dict) -> str:
     ],
 )
 def test_the_promotion_gate_agrees_with_the_domain_decision(challenger_f1, parity, champion_f1, expected):
-    candidate = {
-        "model_kind": "mlp",
-        "val_macro_f1": 0.8,
-        "test_macro_f1": challenger_f1,
-        "onnx_p99_ms": 1.0,
-        "parity_passed": parity,
-    }
-    champion = None if champion_f1 is None else Champion("m", "1", "logreg", "s3://b/k", champion_f1, "r")
-    settings = {"latency_budget_ms": 5.0, "min_improvement": 0.0, "min_macro_f1": 0.6}
-    behaviour = None
+    candidate = Candidate(**training_result("mlp", 0.8, challenger_f1, parity_passed=parity))
+    passing = {"passed": 4, "total": 4, "pass_rate": 1.0, "failures": []}
+    behaviour = {MFT: passing, INV: passing, DIR: passing}
     if challenger_f1 == 0.90:
-        behaviour = {
-            test: {"passed": 3, "total": 4, "pass_rate": 0.75, "failures": ["'Awful.': expected negative"]}
-            for test in ("minimum_functionality", "invariance", "directional")
-        }
-    selection = decide([candidate], [], champion, champion_f1, settings, behaviour=behaviour)
+        failures = ["'Awful.': expected negative"]
+        behaviour[MFT] = {"passed": 3, "total": 4, "pass_rate": 0.75, "failures": failures}
+    gate = decide(candidate, champion_f1, behaviour, Thresholds(latency_budget_ms=5.0, min_macro_f1=0.6))
+    selection = {"best": candidate.model_dump(), "gate": gate.model_dump()}
     chosen = _choose(ASL["States"]["PromotionGate"], {"decision": {"selection": selection}})
     assert chosen == expected
-    assert selection["gate"]["passed"] is (expected == "Promote")
+    assert gate.passed is (expected == "Promote")
+
+
+def test_the_template_configures_the_pipeline_with_its_model():
+    """The SSM configuration the template writes, with each parameter's default, is a PipelineConfig."""
+    template = load_template(REPO_ROOT / "template.yaml")
+    text, _ = template["Resources"]["PipelineConfigParameter"]["Properties"]["Value"]["Fn::Sub"]
+    defaults = {name: str(p.get("Default")) for name, p in template["Parameters"].items()}
+    defaults["Kinds"] = '", "'.join(defaults["DefaultModelKinds"].split(","))
+    config = PipelineConfig.model_validate_json(re.sub(r"\$\{(\w+)\}", lambda m: defaults[m.group(1)], text))
+    assert config.thresholds.min_macro_f1 == float(template["Parameters"]["MinMacroF1"]["Default"])
+    assert config.trials_per_kind == PipelineConfig().trials_per_kind  # one default, local and deployed
+
+
+# The pipeline functions' sample events (events/, `make invoke`), each the message its step parses.
+PIPELINE_EVENTS = {
+    "prepare_run.json": messages.PrepareRunEvent,
+    "select_best.json": messages.SelectBestEvent,
+    "promote.json": messages.PromoteEvent,
+    "record_outcome.json": messages.RecordOutcomeEvent,
+    "record_outcome_kept.json": messages.RecordOutcomeEvent,
+    "record_failure.json": messages.RecordFailureEvent,
+    "record_failure_glue.json": messages.RecordFailureEvent,
+}
+
+
+@pytest.mark.parametrize(("name", "model"), PIPELINE_EVENTS.items(), ids=PIPELINE_EVENTS.keys())
+def test_every_sample_event_is_the_message_its_step_parses(name, model):
+    event = json.loads((REPO_ROOT / "events" / name).read_text())
+    parsed = model.model_validate(event)
+    if "run" in event.get("input", {}):  # what RecordFailure receives carries the planned run
+        messages.RunPlan.model_validate(event["input"]["run"])
+    assert not re.search(r'"\w+_arg"', json.dumps(event)), "no stringified copies for the state machine"
+    assert _without_none(parsed.model_dump(mode="json")) == _without_none(event)  # nothing dropped
+
+
+def _without_none(value):
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value
 
 
 def test_the_documented_execution_inputs_are_valid():

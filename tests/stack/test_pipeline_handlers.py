@@ -6,10 +6,19 @@ import json
 import re
 
 import pytest
-from stack_test_support import CHAMPION_PARAMETER, CONFIG_PARAMETER, load_handler, put_json
+from pydantic import ValidationError
+from stack_test_support import (
+    CHAMPION_PARAMETER,
+    CONFIG_PARAMETER,
+    REPO_ROOT,
+    load_handler,
+    put_json,
+    run_plan,
+    training_result,
+)
 
 from review_sentiment import aws
-from review_sentiment.pipeline.plan import InvalidRunRequest, NoInputData
+from review_sentiment.pipeline.plan import InvalidRunRequest, NoInputData, RunPlan
 from review_sentiment.pipeline.selection_step import NoModelTrained
 from review_sentiment.serving.champion import Champion, write_champion
 
@@ -20,9 +29,7 @@ CONFIG = {
     "max_concurrency": 1,
     "trials_per_kind": 3,
     "max_bad_fraction": 0.05,
-    "min_macro_f1": 0.5,
-    "min_improvement": 0.0,
-    "latency_budget_ms": 5.0,
+    "thresholds": {"min_macro_f1": 0.5, "min_improvement": 0.0, "latency_budget_ms": 5.0},
 }
 
 
@@ -50,16 +57,23 @@ def test_prepare_run_plans_one_training_job_per_requested_kind(configured, lambd
     assert run["training_jobs"][0]["output_uri"] == "s3://models/runs/exec-42/mlp/"
     assert run["paths"]["raw_input"] == "s3://raw/incoming/"
     assert run["paths"]["processed"].startswith("s3://processed/runs/exec-42/")
-    assert run["settings"]["trials_per_kind"] == 2 and run["settings"]["trials_per_kind_arg"] == "2"
-    assert run["settings"]["max_bad_fraction_arg"] == "0.05"
+    assert run["settings"]["trials_per_kind"] == 2 and run["settings"]["max_bad_fraction"] == 0.05
+    assert not [key for key in json.dumps(run).split('"') if key.endswith("_arg")]  # no strings for the ASL
+    assert RunPlan.model_validate(run).settings.model_kinds == ["mlp"]  # what every later step parses
 
 
 def test_prepare_run_defaults_come_from_the_deployed_configuration(configured, lambda_context):
     handler = load_handler("prepare_run")
     run = prepare(handler, {"raw_prefix": "s3://raw/incoming/"}, lambda_context)
-    assert run["model_kinds"] == ["logreg", "mlp"]
+    assert run["settings"]["model_kinds"] == ["logreg", "mlp"]
     assert run["trigger"] == "manual"
     assert run["settings"]["trials_per_kind"] == 3
+    assert run["settings"]["thresholds"] == {
+        "min_macro_f1": 0.5,
+        "min_improvement": 0.0,
+        "latency_budget_ms": 5.0,
+        "min_mft_pass_rate": 1.0,  # the default of the one Thresholds model
+    }
 
 
 @pytest.mark.parametrize(
@@ -127,44 +141,13 @@ def test_prepare_run_fails_when_the_prefix_holds_no_data(configured, lambda_cont
         prepare(handler, {"raw_prefix": "s3://raw/nothing-here/"}, lambda_context)
 
 
-# --- SelectBest --------------------------------------------------------------------------------------
-def result(kind: str, val: float, test: float, p99: float = 1.0, agreement: float = 1.0) -> dict:
-    return {
-        "model_kind": kind,
-        "val_macro_f1": val,
-        "test_macro_f1": test,
-        "test_accuracy": test,
-        "onnx_p50_ms": p99 / 2,
-        "onnx_p99_ms": p99,
-        "onnx_size_bytes": 1000,
-        "parity_label_agreement": agreement,
-        "parity_max_prob_diff": 1e-6,
-        "model_uri": f"runs:/abc/{kind}",
-        "mlflow_run_id": "abc",
-        "vader_test_macro_f1": 0.70,
-        "vader_test_accuracy": 0.69,
-    }
+# --- SelectBest ----------------------------------------------------------------------------------------
+result = training_result
 
 
 def plan(run_id: str = "run-1", min_mft_pass_rate: float = 0.0) -> dict:
     """A planned run; the behavioural gate is off unless a test is about it."""
-    root = f"s3://models/runs/{run_id}"
-    return {
-        "run_id": run_id,
-        "trigger": "manual",
-        "settings": {
-            "min_macro_f1": 0.5,
-            "min_improvement": 0.0,
-            "latency_budget_ms": 5.0,
-            "min_behaviour_pass_rates": {"minimum_functionality": min_mft_pass_rate},
-        },
-        "paths": {
-            "processed": f"s3://processed/runs/{run_id}/processed/",
-            "outcome": f"{root}/outcome.json",
-            "failure": f"{root}/failure.json",
-            "feature_profile": f"s3://processed/runs/{run_id}/p.json",
-        },
-    }
+    return run_plan(run_id, min_mft_pass_rate=min_mft_pass_rate)
 
 
 def trained(kind: str, run_id: str = "run-1") -> dict:
@@ -185,6 +168,7 @@ def test_select_best_takes_the_best_validation_score_and_lists_failed_kinds(
         trained("random_forest"),
         {
             "model_kind": "hist_gradient_boosting",
+            "output_uri": "s3://models/runs/run-1/hist_gradient_boosting/",
             "status": "FAILED",
             "error": "States.TaskFailed",
             "cause": "exit code 1",
@@ -200,7 +184,7 @@ def test_select_best_takes_the_best_validation_score_and_lists_failed_kinds(
         "model_kind": "VADER (lexicon)",
         "test_macro_f1": 0.70,
         "test_accuracy": 0.69,
-        "test_rows": 0,
+        "test_rows": 444,
     }
     # the behavioural tests ran on the chosen graph with onnxruntime and are recorded
     assert selection["behaviour"]["minimum_functionality"]["total"] == 10
@@ -242,12 +226,31 @@ def test_a_challenger_whose_graph_cannot_be_tested_is_not_promoted(aws_mock, lam
 
 def test_select_best_fails_clearly_when_no_kind_produced_a_model(aws_mock, lambda_context):
     handler = load_handler("select_best")
+    put_json("models", "runs/run-1/random_forest/result.json", {"model_kind": "random_forest", "val": 1})
     training = [
-        {"model_kind": "logreg", "status": "FAILED", "error": "States.TaskFailed", "cause": "OOM"},
-        trained("mlp"),
-    ]  # succeeded but wrote no result.json
-    with pytest.raises(NoModelTrained, match=re.escape("logreg: States.TaskFailed OOM; mlp: NoResult")):
+        {**trained("logreg"), "status": "FAILED", "error": "States.TaskFailed", "cause": "OOM"},
+        trained("mlp"),  # succeeded but wrote no result.json
+        trained("random_forest"),  # wrote something that is not a training result
+    ]
+    expected = "logreg: States.TaskFailed OOM; mlp: NoResult the job wrote no s3://models/runs/run-1/mlp/"
+    with pytest.raises(NoModelTrained, match=re.escape(expected)) as refused:
         handler.lambda_handler({"run": plan(), "training": training}, lambda_context)
+    invalid = "random_forest: InvalidResult s3://models/runs/run-1/random_forest/result.json: "
+    assert invalid in str(refused.value) and "val_macro_f1: Field required" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"run": {"run_id": "run-1"}, "training": []},
+        {"run": run_plan(), "training": [{"model_kind": "mlp", "status": "DONE", "output_uri": "s3://m/"}]},
+        {"training": []},
+    ],
+    ids=["partial-run", "unknown-status", "no-run"],
+)
+def test_select_best_refuses_a_payload_that_is_not_its_message(aws_mock, lambda_context, event):
+    with pytest.raises(ValidationError):
+        load_handler("select_best").lambda_handler(event, lambda_context)
 
 
 def _serve_tiny_champion(tiny_model, version: str = "1", recorded_f1: float = 0.1) -> Champion:
@@ -294,27 +297,15 @@ def test_select_best_gate_fails_on_parity_and_minimum_f1(aws_mock, lambda_contex
 # --- RecordOutcome / RecordFailure -----------------------------------------------------------------------
 def test_record_outcome_stores_why_the_champion_was_kept(aws_mock, lambda_context):
     handler = load_handler("record_outcome")
-    best = result("mlp", 0.8, 0.7) | {"parity_passed": True}
-    selection = {
-        "best": best,
-        "candidates": [best],
-        "failed_kinds": [],
-        "champion": {"version": "3", "model_kind": "logreg", "test_macro_f1_same_split": 0.75},
-        "gate": {
-            "passed": False,
-            "beats_champion": False,
-            "reasons": ["test macro-F1 0.7000 does not beat champion 0.7500"],
-        },
-    }
-    record = handler.lambda_handler(
-        {"decision": "champion_kept", "run": plan(), "selection": selection}, lambda_context
-    )
-    assert record["summary"].startswith("champion version 3 kept: test macro-F1 0.7000 does not beat")
-    assert record["serving"] == {"version": "3", "model_kind": "logreg"}
-    stored = json.loads(
-        aws.client("s3").get_object(Bucket="models", Key="runs/run-1/outcome.json")["Body"].read()
-    )
-    assert stored["decision"] == "champion_kept"
+    event = json.loads((REPO_ROOT / "events" / "record_outcome_kept.json").read_text())
+    aws.client("s3").create_bucket(Bucket="models-example")  # the sample's bucket
+    record = handler.lambda_handler(event, lambda_context)
+    assert record["summary"].startswith("champion version 3 kept: test macro-F1 0.7470 does not beat")
+    assert record["serving"] == {"version": "3", "model_kind": "mlp"}
+    assert record["challenger"]["registered_version"] == "4"
+    stored = aws.client("s3").get_object(Bucket="models-example", Key="runs/run-example/outcome.json")
+    stored = json.loads(stored["Body"].read())
+    assert stored["decision"] == "champion_kept" and stored["gate"]["passed"] is False
 
 
 def test_record_failure_turns_a_glue_rejection_into_one_line(aws_mock, lambda_context):
@@ -326,7 +317,7 @@ def test_record_failure_turns_a_glue_rejection_into_one_line(aws_mock, lambda_co
         "ErrorMessage": "BatchRejected: batch rejected: 40 of 100 rows (40.0%) broke the contract",
     }
     state = {
-        "run": {"run_id": "run-1", "paths": plan()["paths"]},
+        "run": plan(),
         "error": {"Error": "States.TaskFailed", "Cause": json.dumps(cause)},
     }
     out = handler.lambda_handler({"input": state, "execution_name": "run-1"}, lambda_context)

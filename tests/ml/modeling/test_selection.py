@@ -61,8 +61,7 @@ def behaviour(mft_passed: int = 10) -> dict:
 def test_best_is_the_highest_score_within_the_budget_ties_to_the_faster():
     assert best_within_budget(CANDIDATES, latency_budget_ms=5.0)["model_kind"] == "mlp"
     assert best_within_budget(CANDIDATES, latency_budget_ms=20.0)["model_kind"] == "random_forest"
-    typed = [candidate(model_kind=c["model_kind"], val_macro_f1=c["val_macro_f1"], onnx_p99_ms=c["onnx_p99_ms"])
-             for c in CANDIDATES]
+    typed = [candidate(**c) for c in CANDIDATES]
     assert best_within_budget(typed, latency_budget_ms=5.0).model_kind == "mlp"
 
 
