@@ -1,4 +1,4 @@
-"""The training pipeline around the stages: the state machine's execution input and S3 layout (run),
-the selection step (selection_step), outcome and failure records (outcome), and the whole pipeline
-run locally without a cloud (local).
+"""The training pipeline around the stages: the plan of a run (plan: execution input, configuration, S3
+layout), the messages between the state machine's steps (messages), the selection step (selection_step),
+outcome and failure records (outcome), and the whole pipeline run without a cloud (local).
 """

@@ -133,3 +133,42 @@ def test_serving_path_holds_and_imports_no_heavy_ml_library(built):
     # THEN it imports (onnxruntime, numpy, Powertools, Pydantic) and loads none of the heavy ones
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+@pytest.mark.slow
+def test_every_function_imports_with_only_its_package_and_layers(built):
+    """What a handler module imports at init must ship with it: the pipeline's messages and promotion
+    need no numpy, which only the functions with the OnnxRuntimeLayer have."""
+    template = load_template(built / "template.yaml")
+    resources = template["Resources"]
+    shared = [
+        resources[ref["Ref"]]["Properties"]["ContentUri"] for ref in template["Globals"]["Function"]["Layers"]
+    ]
+    runtime = local_cloud_settings.lambda_runtime_venvs().get("python3.12")
+    assert runtime, "run `make lambda-runtime-venv` (the test session's Makefile target does)"
+    functions = {
+        name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::Serverless::Function"
+    }
+    for name, props in functions.items():
+        code = built / props["CodeUri"]
+        layers = shared + [
+            resources[ref["Ref"]]["Properties"]["ContentUri"] for ref in props.get("Layers", [])
+        ]
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "PYTHONNOUSERSITE": "1",
+            "PYTHONPATH": os.pathsep.join([str(code), *(str(built / layer / "python") for layer in layers)]),
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "CHAMPION_PARAMETER": "/test/champion",
+        }
+        handler = props.get("Handler", "app.lambda_handler").rsplit(".", 1)[0]
+        result = subprocess.run(
+            [runtime, "-c", f"import {handler}"],
+            cwd=code,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, f"{name}: {result.stderr[-1500:]}"
