@@ -59,7 +59,7 @@ def test_train_one_kind_writes_results_onnx_and_mlflow_runs(tmp_path, env, small
     assert result["model_kind"] == "logreg" and result["n_trials"] == 2
     assert result["parity_label_agreement"] >= 0.995 and result["parity_max_prob_diff"] <= 0.05
     assert 0.5 < result["test_macro_f1"] <= 1.0
-    model = OnnxSentimentModel(result["onnx_path"])
+    model = OnnxSentimentModel(result["onnx_uri"])
     assert model.metadata["data_hash"] == result["data_hash"]
     children = mlflow.search_runs(
         experiment_names=["review-sentiment"],

@@ -122,3 +122,23 @@ def test_a_fit_stops_at_its_deadline(small_splits):
     fitted = transformer.fine_tune(TINY, texts, labels, seed=0, deadline=time.monotonic())
     assert fitted.stopped_at_deadline is True
     assert time.monotonic() - started < 120  # loading the encoder, no training step
+
+
+def test_the_kind_is_tuned_trained_and_logged_by_the_code_every_kind_goes_through(tmp_path, small_splits):
+    """modeling.train on the transformer family: the study, export behind the parity gate, MLflow, the
+    result every kind reports (its int8 record beside it)."""
+    from review_sentiment.data.datasets import data_hash
+    from review_sentiment.modeling.train import TrainingData, train_model_kind
+
+    settings = make_settings(
+        tmp_path / "state", transformer_max_train_rows=48, int8_quantization=False, latency_rows=10
+    )
+    data = TrainingData(small_splits, data_hash(small_splits.train), "small splits")
+    result = train_model_kind("transformer", data, settings, n_trials=1)
+    assert result.model_kind == "transformer" and result.n_trials == 1
+    assert result.params == transformer.DEFAULT_PARAMS  # the family's default trial runs first
+    assert result.parity_passed and result.parity_rows == len(small_splits.test) + len(probe_texts())
+    assert result.int8_kept is False and result.int8_enabled is False  # the family's own figures
+    model = OnnxSentimentModel(result.onnx_uri)
+    assert model.metadata["encoder"] == transformer.ENCODER
+    assert result.model_uri.startswith("models:/") or result.model_uri.startswith("runs:/")
