@@ -91,6 +91,23 @@ def test_training_fans_out_with_bounded_concurrency_from_the_run():
         assert ASL["States"][step]["Resource"].endswith(":states:::glue:startJobRun.sync")
 
 
+def test_values_travel_typed_and_become_strings_only_where_a_service_takes_strings():
+    """The run's settings are numbers in every message; Glue arguments and container environment values
+    must be strings, so the state machine formats them there (no string copies in the plan)."""
+    text = json.dumps(ASL)
+    assert "_arg" not in text
+    glue = ASL["States"]["ValidateReviews"]["Parameters"]["Arguments"]
+    assert glue["--max_bad_fraction.$"] == "States.Format('{}', $.run.settings.max_bad_fraction)"
+    train = ASL["States"]["TrainModels"]["ItemProcessor"]["States"]["TrainModelKind"]["Parameters"]
+    [trials] = train["ContainerOverrides"]["Environment"]
+    assert (trials["Name"], trials["Value.$"]) == (
+        "SENTIMENT_TRIALS_PER_KIND",
+        "States.Format('{}', $.trials_per_kind)",
+    )
+    # the gate's verdict is SelectBest's; the Choice only routes on it
+    assert ASL["States"]["PromotionGate"]["Choices"][0]["Variable"] == "$.decision.selection.gate.passed"
+
+
 def _resolve(document: dict, path: str):
     value = document
     for part in path.removeprefix("$.").split("."):
