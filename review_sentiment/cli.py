@@ -69,7 +69,8 @@ def run(
     ] = None,
 ) -> None:
     """Whole local training pipeline on the data; prints the comparison table and the ONNX path."""
-    from review_sentiment.pipeline.local import comparison_table, run_all
+    from review_sentiment.pipeline.local import run_all
+    from review_sentiment.pipeline.outcome import comparison_table
 
     kinds = tuple(k.strip() for k in model_kinds.split(",")) if model_kinds else None
     settings = _settings(trials_per_kind=trials, model_kinds=kinds)
@@ -79,7 +80,9 @@ def run(
         _fail(str(exc))
     promotion, gate = summary["promotion"], summary["selection"]["gate"]
     typer.echo("")
-    typer.echo(comparison_table(summary))
+    selection = summary["selection"]
+    chosen = selection["best"]["model_kind"]
+    typer.echo(comparison_table(summary["results"], selection["failed_kinds"], chosen, selection["baseline"]))
     typer.echo("")
     typer.echo(
         f"test rows: {summary['results'][0]['test_rows']} (3-star rows excluded: "

@@ -5,37 +5,11 @@ from __future__ import annotations
 import json
 import shlex
 
+from review_sentiment.pipeline.outcome import comparison_table
 from stack.deployment import DeployedStack
 from stack.execution import ExecutionResult
 
 SAMPLE_REVIEW = "I could not put this book down, the characters are wonderful."
-
-
-def comparison_table(
-    candidates: list[dict], failed: list[dict], chosen: str | None, baseline: dict | None = None
-) -> str:
-    """One row per trained kind, the failed kinds, then VADER on the same test rows (when reported)."""
-    header = (
-        f"{'model kind':<24}{'val F1':>8}{'test F1':>9}{'test acc':>9}{'p50 ms':>8}{'p99 ms':>8}"
-        f"{'ONNX KB':>9}{'parity':>9}"
-    )
-    lines = [header, "-" * len(header)]
-    for c in candidates:
-        mark = " *" if c["model_kind"] == chosen else ""
-        parity = f"{c['parity_label_agreement']:.3f}" + ("" if c["parity_passed"] else "!")
-        lines.append(
-            f"{c['model_kind'] + mark:<24}{c['val_macro_f1']:>8.3f}{c['test_macro_f1']:>9.3f}"
-            f"{c['test_accuracy']:>9.3f}{c['onnx_p50_ms']:>8.2f}{c['onnx_p99_ms']:>8.2f}"
-            f"{c['onnx_size_bytes'] / 1024:>9.0f}{parity:>9}"
-        )
-    for f in failed:
-        lines.append(f"{f['model_kind']:<24}  FAILED: {(f.get('cause') or f.get('error') or '')[:80]}")
-    if baseline:
-        lines.append(
-            f"{baseline['model_kind']:<24}{'-':>8}{baseline['test_macro_f1']:>9.3f}"
-            f"{baseline['test_accuracy']:>9.3f}{'-':>8}{'-':>8}{'-':>9}{'-':>9}"
-        )
-    return "\n".join(lines)
 
 
 def curl_command(url: str, text: str = SAMPLE_REVIEW) -> str:

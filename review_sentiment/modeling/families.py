@@ -44,14 +44,19 @@ def family(kind: str) -> ModelFamily:
 
 
 class ModelFamily(ABC):
-    """How one kind is searched (Optuna), fitted, scored and exported to the ONNX graph serving loads.
+    """How one kind is searched (Optuna), fitted, scored and exported to the ONNX graph serving loads
+    (outputs `label` [N] and `probabilities` [N, 2], as every kind's).
 
-    `fit` returns the family's own fitted model (a scikit-learn Pipeline, a fine-tuned encoder); the
-    other methods take it back. Every graph has the outputs `label` [N] and `probabilities` [N, 2].
+    `fit(params, splits, settings, deadline, progress)` returns the family's own fitted model (a
+    scikit-learn Pipeline, a fine-tuned encoder) from `splits.train` (data.datasets.BinarySplits),
+    stopping at `deadline` (time.monotonic()) where it can; the other methods take that model back.
+    `to_onnx` is its graph as the search scores it; `export` the graph to ship with its
+    onnx_export.ParityReport and the family's own figures, refused with ParityError unless it passes the
+    parity gate on the test split plus the normalisation probes. `trial_metrics` are figures recorded
+    beside a trial's objectives; `complexity` a size independent of serialisation.
     """
 
-    # Single-row latency of the graph during the search: warm-up calls, then each text's fastest of
-    # `latency_repeats` calls (onnx_export.single_row_latency_ms).
+    # Single-row latency during the search: warm-up calls, then each text's fastest of `latency_repeats`.
     latency_warmup: int = 10
     latency_repeats: int = 3
 
@@ -64,8 +69,7 @@ class ModelFamily(ABC):
         """The trial every new study runs first, so that even one trial gives a usable model."""
 
     @abstractmethod
-    def search_space(self, trial: Any) -> Params:
-        """One configuration drawn from the Optuna `trial`."""
+    def search_space(self, trial: Any) -> Params: ...
 
     @abstractmethod
     def fit(
@@ -75,34 +79,21 @@ class ModelFamily(ABC):
         settings: Any,
         deadline: float | None = None,
         progress: Callable[[str], None] | None = None,
-    ) -> Any:
-        """The model fitted on `splits.train` (data.datasets.BinarySplits); stops at `deadline`
-        (time.monotonic()) where the family can."""
+    ) -> Any: ...
 
     @abstractmethod
-    def to_onnx(self, fitted: Any, metadata: dict[str, str] | None = None) -> bytes:
-        """The serving graph of `fitted` (no parity gate: the search scores this graph)."""
+    def to_onnx(self, fitted: Any, metadata: dict[str, str] | None = None) -> bytes: ...
 
     @abstractmethod
-    def complexity(self, fitted: Any) -> int:
-        """A size measure independent of serialisation (learned parameters, tree nodes)."""
+    def complexity(self, fitted: Any) -> int: ...
 
     def trial_metrics(self, fitted: Any, served: Any, texts: list[str], settings: Any) -> dict[str, float]:
-        """Figures recorded beside a trial's objectives (served: the graph, loaded by onnxruntime)."""
         return {}
 
     @abstractmethod
     def export(
-        self,
-        fitted: Any,
-        splits: Any,
-        settings: Any,
-        metadata: dict[str, str],
-        output_dir: Path,
-        progress: Callable[[str], None],
-    ) -> tuple[bytes, Any, dict]:
-        """(graph, onnx_export.ParityReport, extra figures for the result) of the model to ship; the graph
-        must pass the parity gate on the test split plus the normalisation probes, else ParityError."""
+        self, fitted: Any, splits: Any, settings: Any, metadata: dict[str, str], output_dir: Path, progress
+    ) -> tuple[bytes, Any, dict]: ...
 
     def study_budget_s(self, settings: Any) -> float | None:
         """Wall-clock budget of the kind's whole study (seconds), or None for none."""

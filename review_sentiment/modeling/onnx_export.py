@@ -39,7 +39,7 @@ def probe_texts() -> list[str]:
 
 
 class ParityError(RuntimeError):
-    """The ONNX graph's predictions differ from scikit-learn's beyond the configured bounds."""
+    """The ONNX graph's predictions differ from the fitted model's beyond the configured bounds."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,14 @@ class ParityReport:
 
     def as_dict(self) -> dict:
         return {**asdict(self), "passed": self.passed}
+
+    def refusal(self, what: str = "ONNX export") -> str:
+        """Why `what` (the graph checked) is refused, in one line."""
+        return (
+            f"{what} refused: label agreement {self.label_agreement:.4f} "
+            f"(need >= {self.min_label_agreement}), max probability difference {self.max_prob_diff:.2e} "
+            f"(allowed {self.max_prob_diff_allowed}) on {self.rows} held-out rows"
+        )
 
 
 def initial_types() -> list:
@@ -88,22 +96,23 @@ def to_onnx(pipeline: Pipeline, metadata: dict[str, str] | None = None) -> bytes
 
 
 def parity(
-    pipeline: Pipeline,
+    expected: np.ndarray | Pipeline,
     onnx_model: bytes | OnnxSentimentModel,
     texts: Sequence[str],
     min_label_agreement: float,
     max_prob_diff: float,
 ) -> ParityReport:
-    """Compares sklearn and onnxruntime predictions on `texts` (held out from training)."""
+    """onnxruntime vs the fitted model on `texts` (held out from training). `expected` is the fitted
+    model's probabilities for `texts` (float [N, 2], classes 0 and 1) or a fitted scikit-learn pipeline."""
     served = onnx_model if isinstance(onnx_model, OnnxSentimentModel) else OnnxSentimentModel(onnx_model)
     texts = list(texts)
-    expected_proba = pipeline.predict_proba(model_frame(texts))
-    expected_labels = pipeline.classes_[expected_proba.argmax(axis=1)]
+    if not isinstance(expected, np.ndarray):
+        expected = expected.predict_proba(model_frame(texts))
     labels, proba = served.predict_proba(texts)
     return ParityReport(
         rows=len(texts),
-        label_agreement=float(np.mean(labels == expected_labels)) if texts else 1.0,
-        max_prob_diff=float(np.max(np.abs(proba - expected_proba))) if texts else 0.0,
+        label_agreement=float(np.mean(labels == expected.argmax(axis=1))) if texts else 1.0,
+        max_prob_diff=float(np.max(np.abs(proba - expected))) if texts else 0.0,
         min_label_agreement=min_label_agreement,
         max_prob_diff_allowed=max_prob_diff,
     )
@@ -124,12 +133,7 @@ def export_with_parity_gate(
     texts = [*held_out_texts, *probe_texts()]
     report = parity(pipeline, onnx_bytes, texts, min_label_agreement, max_prob_diff)
     if not report.passed:
-        raise ParityError(
-            f"ONNX export refused: label agreement {report.label_agreement:.4f} "
-            f"(need >= {min_label_agreement}), "
-            f"max probability difference {report.max_prob_diff:.2e} (allowed {max_prob_diff}) on "
-            f"{report.rows} held-out rows"
-        )
+        raise ParityError(report.refusal())
     return onnx_bytes, report
 
 

@@ -30,7 +30,7 @@ import torch
 
 from review_sentiment.config import Settings
 from review_sentiment.modeling.families import ModelFamily
-from review_sentiment.modeling.onnx_export import ParityError, ParityReport, probe_texts
+from review_sentiment.modeling.onnx_export import ParityError, ParityReport, parity, probe_texts
 from review_sentiment.modeling.selection import macro_f1
 from review_sentiment.serving.onnx_model import LABEL_OUTPUT, PROBABILITIES_OUTPUT, OnnxSentimentModel
 from review_sentiment.serving.tokenized import (
@@ -241,37 +241,6 @@ def quantize_int8(onnx_bytes: bytes) -> bytes:
         return with_metadata(int8.read_bytes(), {**metadata, "quantization": "int8-dynamic"})
 
 
-def parity(
-    fitted: FineTuned | np.ndarray,
-    onnx_model: bytes | OnnxSentimentModel,
-    texts: Sequence[str],
-    min_label_agreement: float,
-    max_prob_diff: float,
-) -> ParityReport:
-    """onnxruntime vs torch on `texts` (held out from training); `fitted` may be torch's probabilities
-    for `texts` already computed (float [N, 2])."""
-    served = onnx_model if isinstance(onnx_model, OnnxSentimentModel) else OnnxSentimentModel(onnx_model)
-    texts = list(texts)
-    expected = fitted if isinstance(fitted, np.ndarray) else fitted.predict_proba(texts)
-    labels, proba = served.predict_proba(texts)
-    return ParityReport(
-        rows=len(texts),
-        label_agreement=float(np.mean(labels == expected.argmax(axis=1))) if texts else 1.0,
-        max_prob_diff=float(np.max(np.abs(proba - expected))) if texts else 0.0,
-        min_label_agreement=min_label_agreement,
-        max_prob_diff_allowed=max_prob_diff,
-    )
-
-
-def _refusal(what: str, report: ParityReport) -> str:
-    return (
-        f"{what} refused: label agreement {report.label_agreement:.4f} "
-        f"(need >= {report.min_label_agreement}), "
-        f"max probability difference {report.max_prob_diff:.2e} (allowed {report.max_prob_diff_allowed}) "
-        f"on {report.rows} held-out rows"
-    )
-
-
 def export_with_parity_gate(
     fitted: FineTuned,
     held_out_texts: Sequence[str],
@@ -294,7 +263,7 @@ def export_with_parity_gate(
     reference = fitted.predict_proba(texts)  # torch, computed once for both graphs
     report = parity(reference, fp32, texts, *bounds)
     if not report.passed:
-        raise ParityError(_refusal("ONNX export", report))
+        raise ParityError(report.refusal())
     if fp32_path is not None:
         Path(fp32_path).write_bytes(fp32)
     record: dict = {"int8_enabled": settings.int8_quantization, "int8_kept": False}
@@ -317,7 +286,7 @@ def export_with_parity_gate(
     else:
         loses_too_much = False
     if not int8_report.passed:
-        record["int8_reason"] = _refusal("int8 graph", int8_report)
+        record["int8_reason"] = int8_report.refusal("int8 graph")
     elif loses_too_much:
         record["int8_reason"] = (
             f"int8 graph refused: validation macro-F1 {record['int8_val_macro_f1']:.4f} vs fp32 "
@@ -403,5 +372,4 @@ class TransformerFamily(ModelFamily):
         return settings.transformer_time_budget_s
 
 
-def family(kind: str) -> TransformerFamily:
-    return TransformerFamily(kind)
+family = TransformerFamily  # what modeling.families calls with the kind

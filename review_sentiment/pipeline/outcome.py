@@ -1,5 +1,6 @@
-"""What a pipeline run leaves behind: an outcome record on success, a one-line reason on failure
-(both written with `s3_io.write_json` next to the run's models).
+"""What a pipeline run leaves behind: an outcome record on success (and its comparison table, which
+`python -m stack run` and the local `run` print), a one-line reason on failure (both records written
+with `s3_io.write_json` next to the run's models).
 
 Step Functions hands a caught error over as {"Error": ..., "Cause": ...}, where Cause is a Lambda
 error document, a Glue job run or a Batch job as JSON, or plain text. `describe_failure` turns each
@@ -131,3 +132,53 @@ def outcome_record(
         "outcome_uri": run.paths.outcome,
         "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+
+
+TABLE_HEADER = (
+    "model kind",
+    "val F1",
+    "test F1",
+    "test acc",
+    "p50 ms",
+    "p99 ms",
+    "ONNX KB",
+    "parity agree",
+    "max |dp|",
+    "",
+)
+
+
+def comparison_table(
+    candidates: list[dict], failed: list[dict], chosen: str | None, baseline: dict | None
+) -> str:
+    """Plain text, one row per candidate (Candidate fields: macro-F1 and accuracy, ONNX single-row p50/p99
+    in ms, size in KB, parity label agreement, with ! when it failed, and max probability difference),
+    one per kind that produced no model (FailedKind fields), then VADER on the same test rows."""
+    rows = [
+        (
+            c["model_kind"],
+            f"{c['val_macro_f1']:.3f}",
+            f"{c['test_macro_f1']:.3f}",
+            f"{c['test_accuracy']:.3f}",
+            f"{c['onnx_p50_ms']:.2f}",
+            f"{c['onnx_p99_ms']:.2f}",
+            f"{c['onnx_size_bytes'] / 1024:,.0f}",
+            f"{c['parity_label_agreement']:.4f}" + ("" if c["parity_passed"] else "!"),
+            f"{c['parity_max_prob_diff']:.1e}",
+            "<- chosen" if c["model_kind"] == chosen else "",
+        )
+        for c in candidates
+    ]
+    rows += [(f["model_kind"], *["-"] * 8, f"FAILED: {_clip(f['cause'] or f['error'])[:80]}") for f in failed]
+    if baseline:
+        scores = (f"{baseline['test_macro_f1']:.3f}", f"{baseline['test_accuracy']:.3f}")
+        rows.append(("VADER (lexicon)", "-", *scores, *["-"] * 5, "baseline"))
+    widths = [max(len(row[i]) for row in [TABLE_HEADER, *rows]) for i in range(len(TABLE_HEADER))]
+
+    def line(row) -> str:
+        cells = (
+            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        )
+        return "  ".join(cells).rstrip()
+
+    return "\n".join([line(TABLE_HEADER), line(tuple("-" * w for w in widths)), *map(line, rows)])

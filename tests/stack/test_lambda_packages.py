@@ -146,6 +146,7 @@ def test_every_function_imports_with_only_its_package_and_layers(built):
     ]
     runtime = local_cloud_settings.lambda_runtime_venvs().get("python3.12")
     assert runtime, "run `make lambda-runtime-venv` (the test session's Makefile target does)"
+    shared_variables = template["Globals"]["Function"]["Environment"]["Variables"]
     functions = {
         name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::Serverless::Function"
     }
@@ -160,7 +161,14 @@ def test_every_function_imports_with_only_its_package_and_layers(built):
             "PYTHONPATH": os.pathsep.join([str(code), *(str(built / layer / "python") for layer in layers)]),
             "AWS_DEFAULT_REGION": "us-east-1",
             "POWERTOOLS_TRACE_DISABLED": "true",
-            "CHAMPION_PARAMETER": "/test/champion",
+            # the template's variables; "1" stands for a resolved reference (a resource name, a number)
+            **{
+                key: value if isinstance(value, str) else "1"
+                for key, value in {
+                    **shared_variables,
+                    **(props.get("Environment") or {}).get("Variables", {}),
+                }.items()
+            },
         }
         handler = props.get("Handler", "app.lambda_handler").rsplit(".", 1)[0]
         result = subprocess.run(

@@ -63,6 +63,7 @@ def test_the_summary_of_a_promotion_has_the_table_the_version_the_url_and_a_curl
         "onnx_p99_ms": 0.9,
         "onnx_size_bytes": 4 * 1024 * 1024,
         "parity_label_agreement": 1.0,
+        "parity_max_prob_diff": 3e-7,
         "parity_passed": True,
     }
     output = {
@@ -77,7 +78,8 @@ def test_the_summary_of_a_promotion_has_the_table_the_version_the_url_and_a_curl
     }
     result = ExecutionResult("arn:x", "SUCCEEDED", output, None, None, T0, T0 + timedelta(seconds=90))
     text = summary(result, _stack())
-    assert "logreg *" in text and "0.750" in text and "4096" in text
+    assert "<- chosen" in next(line for line in text.splitlines() if line.startswith("logreg"))
+    assert "0.750" in text and "4,096" in text and "3.0e-07" in text
     vader_row = next(line for line in text.splitlines() if line.startswith("VADER (lexicon)"))
     assert vader_row.split()[3:5] == ["0.700", "0.698"]  # same columns as the models: test F1, test acc
     assert "behavioural tests: minimum_functionality 100%, invariance 75%" in text

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from review_sentiment.features.numeric import model_texts
-from review_sentiment.modeling.onnx_export import NORMALISATION_PROBES, probe_texts
+from review_sentiment.modeling.onnx_export import NORMALISATION_PROBES, parity, probe_texts
 from review_sentiment.serving.onnx_model import OnnxSentimentModel
 from review_sentiment.serving.tokenized import TOKEN_INPUTS, TOKENIZER_METADATA_KEY
 
@@ -43,7 +43,8 @@ def graph(fitted) -> bytes:
 
 
 def test_the_exported_graph_agrees_with_torch_on_held_out_and_unicode_rows(fitted, graph, held_out):
-    report = transformer.parity(fitted, graph, [*held_out, *probe_texts()], 1.0, 1e-4)
+    texts = [*held_out, *probe_texts()]
+    report = parity(fitted.predict_proba(texts), graph, texts, 1.0, 1e-4)
     assert report.passed and report.rows == len(held_out) + len(probe_texts())
     assert report.max_prob_diff < 1e-4
 

@@ -8,6 +8,7 @@ import optuna
 import pytest
 
 from review_sentiment.config import sqlalchemy_url
+from review_sentiment.modeling.families import MODEL_KINDS, ModelFamily, family
 from review_sentiment.modeling.tuning import DIRECTIONS, OBJECTIVES, pareto_front, study_name, tune
 from review_sentiment.progress import Progress
 
@@ -68,3 +69,14 @@ def test_study_goes_to_the_configured_postgresql_url(tmp_path, small_splits, pos
     run_tune(settings, small_splits, kind="logreg", n_trials=2)
     assert_study_in(postgres_database, "logreg", 2)
     assert not (tmp_path / "state" / "optuna.db").exists()
+
+
+def test_every_kind_has_one_family_whose_default_trial_is_in_its_search_space():
+    for kind in MODEL_KINDS:
+        model_family = family(kind)
+        assert isinstance(model_family, ModelFamily) and model_family.kind == kind
+        # the default trial, replayed through the search space, gives back the same configuration
+        trial = optuna.trial.FixedTrial(model_family.default_params)
+        assert model_family.search_space(trial) == model_family.default_params
+    with pytest.raises(ValueError, match=r"unknown model kind\(s\) \['svm'\]; choose from \['logreg'"):
+        family("svm")
