@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.metrics import accuracy_score, f1_score
+from sklearn.metrics import accuracy_score
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from review_sentiment.modeling.selection import macro_f1
 
 # VADER's own cut-off for "positive"; everything below it (neutral or negative) counts as negative
 # in the binary task.
@@ -23,6 +25,6 @@ def vader_labels(texts: Sequence[str]) -> np.ndarray:
 def vader_metrics(texts: Sequence[str], labels: Sequence[int]) -> dict[str, float]:
     predicted = vader_labels(texts)
     return {
-        "test_macro_f1": float(f1_score(labels, predicted, average="macro")),
+        "test_macro_f1": macro_f1(labels, predicted),
         "test_accuracy": float(accuracy_score(labels, predicted)),
     }

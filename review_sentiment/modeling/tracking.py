@@ -107,8 +107,3 @@ def log_final_model(
 def load_onnx_uri(model_uri: str) -> bytes:
     """The ONNX graph logged at an MLflow model URI (runs:/..., models:/...)."""
     return mlflow.onnx.load_model(model_uri).SerializeToString()
-
-
-def load_onnx_bytes(name: str, alias: str) -> bytes:
-    """The ONNX graph of the version that `alias` points to."""
-    return mlflow.onnx.load_model(f"models:/{name}@{alias}").SerializeToString()

@@ -97,7 +97,7 @@ def check_registry_flow(settings, trained, small_splits, tmp_path):
 
     assert first.alias == "champion" and first_selection.gate.reasons == ["no champion yet"]
     assert registry.alias_version(name, "champion") == first.version
-    from_registry = OnnxSentimentModel(tracking.load_onnx_bytes(name, "champion"))
+    from_registry = OnnxSentimentModel(tracking.load_onnx_uri(f"models:/{name}@champion"))
     np.testing.assert_array_equal(from_registry.predict_proba(texts)[1], served.predict_proba(texts)[1])
 
     # Same model again: its recorded 0.0 does not beat the champion re-scored on the same rows.
