@@ -22,8 +22,14 @@ TRIGGERS = ("manual", "schedule", "drift")
 _JOB_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 _UNSAFE_KEY = re.compile(r"[\s\x00-\x1f\x7f]|//|^/")  # whitespace, control characters, empty path parts
 EXAMPLE_INPUT = '{"raw_prefix": "s3://<raw bucket>/incoming/<batch>/"}'
-_JSON_TYPES = {str: "a JSON string", list: "a JSON array", bool: "a JSON boolean", int: "a JSON number",
-               float: "a JSON number", type(None): "null"}
+_JSON_TYPES = {
+    str: "a JSON string",
+    list: "a JSON array",
+    bool: "a JSON boolean",
+    int: "a JSON number",
+    float: "a JSON number",
+    type(None): "null",
+}
 
 
 class InvalidRunRequest(ValueError):
@@ -217,6 +223,8 @@ def plan_run(request: RunRequest, config: PipelineConfig, buckets: RunBuckets, r
             for kind in settings.model_kinds
         ],
     )
+
+
 def count_input_objects(s3, raw_prefix: str, limit: int = 1000) -> int:
     """Number of non-empty objects under the prefix (up to `limit`); `s3` is a boto3 S3 client."""
     bucket, prefix = split_s3_uri(raw_prefix)
