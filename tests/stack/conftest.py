@@ -97,7 +97,7 @@ def tiny_transformer() -> bytes:
     tokenizer inside; what serving sees is the same as for a fine-tuned one."""
     import time
 
-    transformer = pytest.importorskip("review_sentiment.modeling.transformer")
+    from review_sentiment.modeling import transformer
     params = {"learning_rate": 1e-4, "epochs": 1, "max_length": 32, "frozen_layers": 0}
     fitted = transformer.fine_tune(params, ["good"], [1], seed=0, deadline=time.monotonic())
     return transformer.to_onnx(fitted, {"model_kind": "transformer"})
