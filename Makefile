@@ -138,9 +138,15 @@ status: ## is the local cloud running and healthy?
 logs: ## LocalStack's log (follow it)
 	$(LOCAL_CLOUD) logs -f
 
+# One deploy path (local_cloud.deploy.deploy) either way; the project's stack adds its parameters and the
+# Glue job code, exactly as `make run` deploys it.
 .PHONY: deploy
-deploy: $(LOCAL_CLOUD_ENVS) ## sam build + deploy TEMPLATE (template.yaml) to the local cloud
+deploy: $(LOCAL_CLOUD_ENVS) ## sam build + deploy to the local cloud: the stack as `make run` does, or TEMPLATE=<another>
+ifeq ($(TEMPLATE),template.yaml)
+	$(PY) -m stack deploy
+else
 	$(LOCAL_CLOUD) deploy --template $(TEMPLATE)
+endif
 
 .PHONY: invoke
 invoke: venv ## invoke a deployed function without Docker: make invoke FUNCTION=<LogicalId> EVENT=events/<file>.json

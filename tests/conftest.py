@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import pytest
 
-# `local_cloud`, `local_aws`, `local_cloud_env`, `sam_deploy`: one embedded LocalStack for the test session.
-pytest_plugins = ["local_cloud.pytest_plugin"]
+# `local_cloud`, `local_aws`, `local_cloud_env`, `sam_deploy`: one embedded LocalStack for the test session;
+# the `image` marker's gate (the Docker image's install test runs when its inputs change).
+pytest_plugins = ["local_cloud.pytest_plugin", "tests.local_cloud.image_gate"]
 
 
 @dataclass
