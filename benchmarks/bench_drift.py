@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
-from bench_support import add_common_arguments  # also puts the repository on the path (stack/)
+from _common import add_common_arguments  # also puts the repository on the path (stack/)
 
 from review_sentiment.data.cleaning import clean_text
 from review_sentiment.data.datasets import assign_split, load_shipped, with_labels

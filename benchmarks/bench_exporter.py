@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import boto3
-from bench_support import add_common_arguments, local_cloud
+from _common import add_common_arguments, local_cloud
 from botocore.config import Config
 from cloudwatch_to_prometheus.collector import CloudWatchCollector
 from cloudwatch_to_prometheus.config import parse_config

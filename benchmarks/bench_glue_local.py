@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import boto3
-from bench_support import REPO, add_common_arguments, local_cloud
+from _common import REPO, add_common_arguments, local_cloud
 
 PROBE = """
 import argparse, boto3

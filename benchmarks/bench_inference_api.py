@@ -42,7 +42,7 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 import boto3
-from bench_support import REPO, add_common_arguments
+from _common import REPO, add_common_arguments
 from botocore.config import Config
 from botocore.exceptions import WaiterError
 

@@ -23,7 +23,7 @@ import zipfile
 from pathlib import Path
 
 import boto3
-from bench_support import add_common_arguments
+from _common import add_common_arguments
 from botocore.config import Config
 
 from local_cloud.controller import LocalCloud, free_port

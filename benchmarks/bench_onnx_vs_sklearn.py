@@ -21,7 +21,7 @@ import time
 import warnings
 
 import numpy as np
-from bench_support import add_common_arguments
+from _common import add_common_arguments
 from threadpoolctl import threadpool_limits
 
 from review_sentiment.config import MODEL_KINDS, Settings

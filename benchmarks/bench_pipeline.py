@@ -26,8 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_support import REPO as REPO_ROOT
-from bench_support import add_common_arguments
+from _common import REPO as REPO_ROOT
+from _common import add_common_arguments
 
 from local_cloud.controller import LocalCloud, free_port
 from review_sentiment import aws

@@ -27,7 +27,7 @@ import zipfile
 from pathlib import Path
 
 import pandas as pd
-from bench_support import REPO, add_common_arguments, local_cloud
+from _common import REPO, add_common_arguments, local_cloud
 
 from review_sentiment.data.datasets import (
     assign_split,

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from bench_support import add_common_arguments
+from _common import add_common_arguments
 
 from review_sentiment.config import TRANSFORMER_KINDS, Settings
 from review_sentiment.data.datasets import binary_splits, load_shipped
