@@ -27,6 +27,16 @@ class FakeLambdaContext:
         return 30_000
 
 
+@pytest.fixture(scope="session")
+def quick_benchmarks():
+    """The benchmarks' smoke runs of the session (tests/benchmark_smoke.py), run in the background."""
+    from tests.benchmark_smoke import QuickRuns
+
+    runs = QuickRuns()
+    yield runs
+    runs.close()
+
+
 @pytest.fixture
 def lambda_context() -> FakeLambdaContext:
     """A fake Lambda context for calling a handler in process."""
