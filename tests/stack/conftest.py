@@ -98,6 +98,7 @@ def tiny_transformer() -> bytes:
     import time
 
     from review_sentiment.modeling import transformer
+
     params = {"learning_rate": 1e-4, "epochs": 1, "max_length": 32, "frozen_layers": 0}
     fitted = transformer.fine_tune(params, ["good"], [1], seed=0, deadline=time.monotonic())
     return transformer.to_onnx(fitted, {"model_kind": "transformer"})
