@@ -47,16 +47,16 @@ $(SAM_VENV)/.stamp: requirements/sam.txt
 .PHONY: sam-venv
 sam-venv: $(SAM_VENV)/.stamp ## SAM CLI and samlocal in their own environment
 
-# Prometheus and promtool from Debian's package (the metrics tests and `make run` use them); skipped where
-# they exist, and where apt-get does not (`make run` then starts the exporter alone).
+# Debian packages the tests need, installed when missing (scripts/debian_packages.sh: one apt-get call, as
+# root or with sudo). Where that cannot be done the target fails saying what to install: a test whose
+# dependency is missing fails, it never skips.
 .PHONY: prometheus
 prometheus: ## install Debian's prometheus package (prometheus + promtool) if missing
-	@if command -v prometheus >/dev/null && command -v promtool >/dev/null; then exit 0; fi; \
-	if ! command -v apt-get >/dev/null; then echo "no apt-get: install Prometheus 2.x yourself for the metrics tests"; exit 0; fi; \
-	as_root=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	if [ -n "$$as_root" ] && ! command -v sudo >/dev/null; then echo "not root and no sudo: apt-get install prometheus yourself"; exit 0; fi; \
-	$$as_root apt-get -o DPkg::Lock::Timeout=300 update -qq && \
-	DEBIAN_FRONTEND=noninteractive $$as_root apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends prometheus
+	@scripts/debian_packages.sh prometheus:prometheus promtool:prometheus
+
+.PHONY: postgres
+postgres: ## PostgreSQL on 127.0.0.1:5432 for the storage tests (Debian's package): installed and started if needed
+	@scripts/ensure_postgres.sh
 
 # The Lambda runtime the functions declare (template.yaml's LambdaRuntime; layers/lambda_build.mk builds
 # for it) and a Lambda-like interpreter of that version for the embedded local cloud: awslambdaric and
@@ -76,22 +76,29 @@ lambda-runtime-venv: $(LAMBDA_RUNTIME_VENV)/.stamp ## the functions' runtime for
 LOCAL_CLOUD_ENVS := venv localstack-venv sam-venv lambda-runtime-venv
 
 # `docker compose config` checks docker-compose.localstack.yml without a Docker engine; where the docker
-# client has no compose plugin, Debian's docker-compose does it (installed here when apt-get can).
+# client has no compose plugin, Debian's docker-compose does it.
 .PHONY: compose-checker
 compose-checker:
-	@docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null || \
-	{ command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && echo "installing Debian's docker-compose ..." && \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; } || \
-	echo "note: no docker compose; install Debian's docker-compose for tests/local_cloud/test_compose.py"
+	@docker compose version >/dev/null 2>&1 || scripts/debian_packages.sh docker-compose:docker-compose
+
+# What `make test` needs besides the environments, in one apt-get call, then PostgreSQL started.
+.PHONY: test-packages
+test-packages:
+	@scripts/debian_packages.sh prometheus:prometheus promtool:prometheus pg_ctlcluster:postgresql \
+		$$(docker compose version >/dev/null 2>&1 || echo docker-compose:docker-compose)
+	@scripts/ensure_postgres.sh
 
 # --- the two commands of the README -------------------------------------------------------------
 .PHONY: run
 run: $(LOCAL_CLOUD_ENVS) ## the main job: local cloud, deploy, training pipeline, model on the API
 	$(PY) -m stack run $(RUN_ARGS)
 
+# The environments and packages are set up side by side (each is mostly waiting on downloads and disk),
+# then every test runs; the 15 slowest are listed at the end.
 .PHONY: test
-test: $(LOCAL_CLOUD_ENVS) compose-checker prometheus ## every test
-	$(VENV)/bin/pytest
+test: ## every test
+	@$(MAKE) --no-print-directory -j4 --output-sync=target $(LOCAL_CLOUD_ENVS) test-packages
+	$(VENV)/bin/pytest --durations=15 $(PYTEST_ARGS)
 
 # --- the rest ---------------------------------------------------------------------------------
 .PHONY: train-local
@@ -131,9 +138,15 @@ status: ## is the local cloud running and healthy?
 logs: ## LocalStack's log (follow it)
 	$(LOCAL_CLOUD) logs -f
 
+# One deploy path (local_cloud.deploy.deploy) either way; the project's stack adds its parameters and the
+# Glue job code, exactly as `make run` deploys it.
 .PHONY: deploy
-deploy: $(LOCAL_CLOUD_ENVS) ## sam build + deploy TEMPLATE (template.yaml) to the local cloud
+deploy: $(LOCAL_CLOUD_ENVS) ## sam build + deploy to the local cloud: the stack as `make run` does, or TEMPLATE=<another>
+ifeq ($(TEMPLATE),template.yaml)
+	$(PY) -m stack deploy
+else
 	$(LOCAL_CLOUD) deploy --template $(TEMPLATE)
+endif
 
 .PHONY: invoke
 invoke: venv ## invoke a deployed function without Docker: make invoke FUNCTION=<LogicalId> EVENT=events/<file>.json

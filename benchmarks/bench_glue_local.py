@@ -6,8 +6,9 @@ Through Glue: StartJobRun, then GetJobRun polled every 0.1 s until SUCCEEDED (sc
 queued, process started, logs shipped to CloudWatch Logs). Through Batch: SubmitJob, DescribeJobs polled
 likewise. Target: under 1.5 s of overhead per run, small beside a real job (a Spark start alone is ~8 s).
 
-Run: .venv/bin/python benchmarks/bench_glue_local.py [--runs N] [--script path/to/script.py]
-It starts its own LocalStack on a free port (state in a temporary folder) and stops it at the end.
+Run: .venv/bin/python benchmarks/bench_glue_local.py [--runs N] [--script path/to/script.py] [--quick]
+[--endpoint-url URL]. It starts its own LocalStack on a free port (state in a temporary folder) and stops
+it at the end, unless --endpoint-url names a running one. --quick: one run per way (a smoke run).
 """
 
 from __future__ import annotations
@@ -16,16 +17,12 @@ import argparse
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import boto3
-
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-from local_cloud.controller import LocalCloud, free_port  # noqa: E402 (run as a script from anywhere)
+from _common import REPO, add_common_arguments, local_cloud
 
 PROBE = """
 import argparse, boto3
@@ -62,12 +59,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per way (default 5)")
     parser.add_argument("--script", type=Path, help="a script taking --bucket/--key (default: a probe)")
+    add_common_arguments(parser, cloud=True)
     args = parser.parse_args()
+    runs = 1 if args.quick else args.runs
     python = REPO / ".venv" / "bin" / "python"
     if not python.exists():
         raise SystemExit("error: the project environment is missing: run `make venv`")
 
-    with tempfile.TemporaryDirectory() as state, LocalCloud(port=free_port(), state_dir=state) as cloud:
+    with tempfile.TemporaryDirectory() as state, local_cloud(args.endpoint_url, Path(state)) as cloud:
         say(f"local cloud up at {cloud.endpoint_url}")
         env = {**os.environ, **cloud.client_env()}
         session = boto3.session.Session(
@@ -128,14 +127,14 @@ def main() -> None:
         for way in ways.values():  # warm-up: first calls load the services and fill the page cache
             way(-1)
         samples: dict[str, list[float]] = {name: [] for name in ways}
-        for i in range(args.runs):  # interleaved, so load from other processes hits every way alike
+        for i in range(runs):  # interleaved, so load from other processes hits every way alike
             for name, way in ways.items():
                 samples[name].append(timed(lambda way=way, i=i: way(i)))
-            say(f"round {i + 1}/{args.runs} done")
+            say(f"round {i + 1}/{runs} done")
 
     base = statistics.median(samples["direct"])
     what = script.name if args.script else "probe (python + boto3 + one S3 put)"
-    print(f"\nscript: {what}, {args.runs} runs each")
+    print(f"\nscript: {what}, {runs} runs each")
     print(f"{'way':<14}{'median s':>10}{'min s':>9}{'overhead s':>12}{'ratio':>8}")
     for name, values in samples.items():
         median = statistics.median(values)

@@ -9,9 +9,14 @@ the error count. Targets: cold start < 1 s, warm end-to-end p99 < 50 ms on loopb
 faster than scikit-learn per single request (p99).
 
 Run: .venv/bin/python benchmarks/bench_inference_api.py [--requests 400] [--load 20000] [--kind logreg]
-It trains the model on the shipped reviews (seconds), starts its own LocalStack on a free port (state in
-a temporary folder), creates both functions and their REST APIs with boto3, and stops it at the end.
-The ONNX function is functions/inference/app.py as deployed (champion pointer in SSM, graph in S3).
+[--quick]. It trains the model on the shipped reviews (seconds), starts its own LocalStack on a free port
+(state in a temporary folder), creates both functions and their REST APIs with boto3, and stops it at the
+end. The ONNX function is functions/inference/app.py as deployed (champion pointer in SSM, graph in S3).
+Both functions run on this interpreter's environment, declared as its runtime (python3.11 for .venv), so
+that only the model object differs: scikit-learn, SciPy and pandas do not fit a Lambda package beside
+the serving code (see the README's size table), and the python3.12 runtime of the stack holds only what
+its packages ship. Each package carries the domain package, as the shared-code layer does.
+--quick: 20 requests per measurement, 2 batches, 1 cold start, no load run (a smoke run).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import json
 import os
 import pickle
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -36,13 +42,17 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 import boto3
+from _common import REPO, add_common_arguments
 from botocore.config import Config
+from botocore.exceptions import WaiterError
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-from local_cloud.controller import LocalCloud, free_port  # noqa: E402  (run as a script from anywhere)
+from local_cloud.controller import LocalCloud, free_port
+from local_cloud.settings import ENV_LAMBDA_RUNTIMES
+
+RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"  # this interpreter, for both functions
 
 PARAMETER = "/review-sentiment/bench/champion"
+IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc")
 HANDLER_ENV = {  # the stack's Globals for the function, plus its champion pointer
     "POWERTOOLS_SERVICE_NAME": "review-sentiment",
     "POWERTOOLS_METRICS_NAMESPACE": "Bench",
@@ -214,15 +224,20 @@ class DeployedApi:
         lam, apigw = clients["lambda"], clients["apigateway"]
         archive = io.BytesIO()
         with zipfile.ZipFile(archive, "w") as zf:
-            for path in code.iterdir():
-                zf.write(path, path.name)
+            for path in sorted(code.rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts:
+                    zf.write(path, path.relative_to(code).as_posix())
         self.name = name
         arn = lam.create_function(
-            FunctionName=name, Runtime="python3.11", Handler=handler, MemorySize=1024, Timeout=30,
+            FunctionName=name, Runtime=RUNTIME, Handler=handler, MemorySize=1024, Timeout=30,
             Role="arn:aws:iam::000000000000:role/bench", Code={"ZipFile": archive.getvalue()},
             Environment={"Variables": env},
         )["FunctionArn"]  # fmt: skip
-        lam.get_waiter("function_active_v2").wait(FunctionName=name)
+        try:
+            lam.get_waiter("function_active_v2").wait(FunctionName=name)
+        except WaiterError:
+            reason = lam.get_function_configuration(FunctionName=name).get("StateReason")
+            raise SystemExit(f"error: function {name} did not become active: {reason}") from None
         api_id = apigw.create_rest_api(name=name)["id"]
         root = apigw.get_resources(restApiId=api_id)["items"][0]["id"]
         for part in ("predict", "batch_predict"):
@@ -318,12 +333,14 @@ class DeployedApi:
 
 
 def package(workdir: Path, graph: bytes, pipeline, kind: str) -> None:
-    """workdir/onnx (the inference function's code + the graph) and workdir/sklearn (wrapper + pickle)."""
+    """workdir/onnx (the inference function's code + the graph) and workdir/sklearn (wrapper + pickle),
+    each with the domain package beside the handler (what the shared-code layer gives the function)."""
     handler = (REPO / "functions" / "inference" / "app.py").read_text()
     onnx_dir, sklearn_dir = workdir / "onnx", workdir / "sklearn"
     for folder in (onnx_dir, sklearn_dir):
         folder.mkdir()
         (folder / "inference_app.py").write_text(handler)
+        shutil.copytree(REPO / "review_sentiment", folder / "review_sentiment", ignore=IGNORED)
     (onnx_dir / "model.onnx").write_bytes(graph)  # for the handler-only run; the function reads S3
     (sklearn_dir / "bench_app.py").write_text(SKLEARN_WRAPPER.replace("KIND", kind))
     (sklearn_dir / "model.pkl").write_bytes(pickle.dumps(pipeline))
@@ -366,7 +383,10 @@ def main() -> int:
     parser.add_argument("--batches", type=int, default=20, help="POST /batch_predict calls of 100 reviews")
     parser.add_argument("--cold", type=int, default=5, help="new execution environments to time")
     parser.add_argument("--load", type=int, default=20_000, help="requests of the load run (0: none)")
+    add_common_arguments(parser)
     args = parser.parse_args()
+    if args.quick:
+        args.requests, args.batches, args.cold, args.load = 20, 2, 1, 0
 
     print(f"== training {args.kind} on the shipped reviews ...", flush=True)
     graph, pipeline, f1 = train(args.kind)
@@ -400,6 +420,9 @@ def main() -> int:
         for q in ("p50", "p99"):
             print(line(f"handler {q}", local["onnx"][q], local["sklearn"][q]))
 
+        # this interpreter serves the functions' runtime (its environment holds awslambdaric)
+        runtimes = json.loads(os.environ.get(ENV_LAMBDA_RUNTIMES) or "{}")
+        os.environ[ENV_LAMBDA_RUNTIMES] = json.dumps({**runtimes, RUNTIME: sys.executable})
         cloud = LocalCloud(port=free_port(), state_dir=workdir / "state")
         cloud.start()
         try:

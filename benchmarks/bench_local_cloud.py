@@ -2,8 +2,9 @@
 through LocalStack's Lambda API and through API Gateway, each beside a direct in-process call of the same
 handler measured in the same run. Target: warm overhead over the direct call under 10 ms p50.
 
-Run: .venv/bin/python benchmarks/bench_local_cloud.py [--warm N] [--cold N] [--starts N]
+Run: .venv/bin/python benchmarks/bench_local_cloud.py [--warm N] [--cold N] [--starts N] [--quick]
 It starts its own LocalStack on a free port (state in a temporary folder) and stops it at the end.
+--quick: one start, 10 warm and 1 cold invocation per path (a smoke run).
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ import zipfile
 from pathlib import Path
 
 import boto3
+from _common import add_common_arguments
 from botocore.config import Config
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from local_cloud.controller import LocalCloud, free_port  # run as a script from anywhere
+from local_cloud.controller import LocalCloud, free_port
 
-HANDLER_SOURCE = '''
+HANDLER_SOURCE = """
 import json
 
 
@@ -35,7 +36,7 @@ def handler(event, context):
     body = event.get("body") if isinstance(event, dict) else None
     return {"statusCode": 200, "headers": {"Content-Type": "application/json"},
             "body": json.dumps({"ok": True, "echo": body})}
-'''
+"""
 EVENT = {"body": json.dumps({"review": "A gripping read from the first page."})}
 
 
@@ -145,7 +146,10 @@ def main() -> int:
     parser.add_argument("--warm", type=int, default=300, help="warm invocations per path")
     parser.add_argument("--cold", type=int, default=8, help="cold invocations per path")
     parser.add_argument("--starts", type=int, default=3, help="LocalStack starts to time")
+    add_common_arguments(parser)
     args = parser.parse_args()
+    if args.quick:
+        args.warm, args.cold, args.starts = 10, 1, 1
 
     with tempfile.TemporaryDirectory(prefix="bench-local-cloud-") as tmp:
         workdir = Path(tmp)

@@ -5,6 +5,7 @@ each measured for both runtimes in the same run, one thread each, with ratios. T
 model's onnxruntime single-row p99 is at least 20x faster than scikit-learn's.
 
     .venv/bin/python benchmarks/bench_onnx_vs_sklearn.py [--rows 300] [--batch 1000] [--kinds logreg,mlp]
+    [--quick]   (logreg only, 20 texts once, batches of 100: a smoke run)
 
 Uses each kind's parameters from the last `make run` (.state/artifacts/summary.json) when present,
 else the kind's default parameters.
@@ -20,6 +21,7 @@ import time
 import warnings
 
 import numpy as np
+from _common import add_common_arguments
 from threadpoolctl import threadpool_limits
 
 from review_sentiment.config import Settings
@@ -76,7 +78,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="timings per text and runtime")
     parser.add_argument("--batch", type=int, default=1000, help="rows per batch for throughput")
     parser.add_argument("--kinds", default=",".join(MODEL_KINDS))
+    add_common_arguments(parser)
     args = parser.parse_args()
+    if args.quick:
+        args.rows, args.repeats, args.batch, args.kinds = 20, 1, 100, "logreg"
     warnings.filterwarnings("ignore", category=DeprecationWarning)
 
     settings = Settings.from_env()

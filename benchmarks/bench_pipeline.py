@@ -6,7 +6,12 @@ steps without the local cloud: the two Glue scripts and the training entrypoint 
 local folders, and the Lambda steps' domain calls in-process. Prints both, the ratios, and the
 overhead of the local cloud over the direct run (target: under 15%).
 
-    .venv/bin/python benchmarks/bench_pipeline.py [--kinds logreg] [--trials 2]
+    .venv/bin/python benchmarks/bench_pipeline.py [--kinds logreg] [--trials 2] [--quick]
+        [--endpoint-url URL --execution-arn ARN]
+
+--quick: one trial on the reviews of 90 products (a smoke run). --execution-arn (with the --endpoint-url
+of the local cloud that ran it) takes the local cloud's side from an execution that already ran instead
+of deploying and running one: `make test`'s smoke run uses the test session's main job.
 """
 
 from __future__ import annotations
@@ -20,19 +25,20 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
+from _common import REPO as REPO_ROOT
+from _common import add_common_arguments
 
-from local_cloud.controller import LocalCloud, free_port  # noqa: E402
-from review_sentiment import aws  # noqa: E402
-from review_sentiment.config import Settings, Thresholds  # noqa: E402
-from review_sentiment.modeling import promotion, registry  # noqa: E402
-from review_sentiment.modeling.selection import TrainingResult  # noqa: E402
-from review_sentiment.pipeline.plan import PipelineConfig, RunBuckets, RunRequest, plan_run  # noqa: E402
-from review_sentiment.pipeline.selection_step import select  # noqa: E402
-from review_sentiment.progress import Progress  # noqa: E402
-from stack import deployment, execution  # noqa: E402
-from stack.settings import SHIPPED_REVIEWS, StackSettings  # noqa: E402
+from local_cloud.controller import LocalCloud, free_port
+from review_sentiment import aws
+from review_sentiment.config import Settings, Thresholds
+from review_sentiment.data.datasets import load_shipped, write_jsonl
+from review_sentiment.modeling import promotion, registry
+from review_sentiment.modeling.selection import TrainingResult
+from review_sentiment.pipeline.plan import PipelineConfig, RunBuckets, RunRequest, plan_run
+from review_sentiment.pipeline.selection_step import select
+from review_sentiment.progress import Progress
+from stack import deployment, execution
+from stack.settings import SHIPPED_REVIEWS, StackSettings
 
 # Execution states and their direct counterparts, in pipeline order.
 STEPS = (
@@ -46,7 +52,30 @@ STEPS = (
 )
 
 
-def through_local_cloud(work: Path, kinds: list[str], trials: int, progress: Progress) -> dict:
+def state_seconds(result: execution.ExecutionResult) -> dict[str, float]:
+    times: dict[str, float] = {}
+    for state in result.states:
+        if state.name in STEPS and state.seconds is not None:
+            times[state.name] = times.get(state.name, 0.0) + state.seconds
+    return times
+
+
+def from_execution(endpoint_url: str, arn: str, progress: Progress) -> dict:
+    """The local cloud's side from an execution that already ran (its job runs' own times not read)."""
+    os.environ.update(LocalCloud(port=int(endpoint_url.rsplit(":", 1)[1])).client_env())
+    aws.client.cache_clear()
+    try:
+        result = execution.follow(arn, progress, poll_s=0.5)
+    finally:
+        for name in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            os.environ.pop(name, None)
+        aws.client.cache_clear()
+    if result.status != "SUCCEEDED":
+        raise SystemExit(f"the execution {result.status}: {result.error}: {result.cause}")
+    return {"states": state_seconds(result), "total": result.seconds, "in_job": {}}
+
+
+def through_local_cloud(work: Path, data: Path, kinds: list[str], trials: int, progress: Progress) -> dict:
     cloud = LocalCloud(port=free_port(), state_dir=work / "localstack")
     cloud.start()
     try:
@@ -58,7 +87,7 @@ def through_local_cloud(work: Path, kinds: list[str], trials: int, progress: Pro
             cloud, settings, progress, build_dir=work / "build", extra_parameters={"LatencyBudgetMs": "1000"}
         )
         request = {
-            "raw_prefix": execution.upload_reviews(stack["RawBucketName"], SHIPPED_REVIEWS),
+            "raw_prefix": execution.upload_reviews(stack["RawBucketName"], data),
             "model_kinds": kinds,
             "trials_per_kind": trials,
         }
@@ -67,11 +96,7 @@ def through_local_cloud(work: Path, kinds: list[str], trials: int, progress: Pro
         )
         if result.status != "SUCCEEDED":
             raise SystemExit(f"the execution {result.status}: {result.error}: {result.cause}")
-        times = {}
-        for state in result.states:
-            if state.name in STEPS and state.seconds is not None:
-                times[state.name] = times.get(state.name, 0.0) + state.seconds
-        return {"states": times, "total": result.seconds, "in_job": job_run_seconds(settings)}
+        return {"states": state_seconds(result), "total": result.seconds, "in_job": job_run_seconds(settings)}
     finally:
         cloud.stop()
         for name in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
@@ -108,12 +133,12 @@ def _process(args: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - began
 
 
-def directly(work: Path, kinds: list[str], trials: int, progress: Progress) -> dict:
+def directly(work: Path, reviews: Path, kinds: list[str], trials: int, progress: Progress) -> dict:
     """The same steps with no cloud: local folders, local processes, in-process domain calls."""
     data = work / "direct"
     raw = data / "raw"
     raw.mkdir(parents=True)
-    shutil.copy(SHIPPED_REVIEWS, raw / SHIPPED_REVIEWS.name)
+    shutil.copy(reviews, raw / reviews.name)
     state = work / "direct-state"
     env = {
         "SENTIMENT_MLFLOW_TRACKING_URI": f"sqlite:///{state / 'mlflow.db'}",
@@ -199,15 +224,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kinds", default="logreg", help="comma-separated model kinds")
     parser.add_argument("--trials", type=int, default=2, help="Optuna trials per kind")
+    parser.add_argument("--execution-arn", help="an execution that already ran: its states' times")
+    add_common_arguments(parser, cloud=True)
     args = parser.parse_args()
+    if bool(args.execution_arn) != bool(args.endpoint_url):
+        parser.error("--execution-arn and --endpoint-url go together")
+    trials = 1 if args.quick else args.trials
     kinds = [k for k in args.kinds.split(",") if k]
     progress = Progress()
     with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp:
         work = Path(tmp)
-        cloud = through_local_cloud(work, kinds, args.trials, progress)
-        direct = directly(work, kinds, args.trials, progress)
+        reviews = SHIPPED_REVIEWS
+        if args.quick:  # the reviews of 90 products (about 1,100 sentences)
+            shipped = load_shipped()
+            keep = sorted(shipped["asin"].unique())[:90]
+            reviews = write_jsonl(shipped[shipped["asin"].isin(keep)], work / "reviews.jsonl.gz")
+        if args.execution_arn:
+            cloud = from_execution(args.endpoint_url, args.execution_arn, progress)
+        else:
+            cloud = through_local_cloud(work, reviews, kinds, trials, progress)
+        direct = directly(work, reviews, kinds, trials, progress)
+    where = f"execution {args.execution_arn.rsplit(':', 1)[-1]} / " if args.execution_arn else ""
     print(
-        f"\ntraining pipeline on {SHIPPED_REVIEWS.name}, kinds {kinds}, {args.trials} trial(s) each, "
+        f"\ntraining pipeline on {where}{reviews.name}, kinds {kinds}, {trials} trial(s) each, "
         f"{os.cpu_count()} cores"
     )
     # "in job": the Glue/Batch job's own run time inside the local cloud; the state's time beyond it is

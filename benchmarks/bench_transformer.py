@@ -6,10 +6,12 @@ request costs) and batch throughput (rows/s over the test split in batches), one
 each, measured interleaved so every graph sees the same machine load; then each kind's test macro-F1
 and the training wall time of its job (HPO, final fit, export, parity gate).
 
-    .venv/bin/python benchmarks/bench_transformer.py [--state-dir .state] [--rows 200] [--batch 64]
+    .venv/bin/python benchmarks/bench_transformer.py [--state-dir .state] [--rows 200] [--batch 64] [--quick]
 
 Reads the graphs and figures of the last pipeline run (<state-dir>/artifacts/summary.json, written by
 `make train-local` or `python -m review_sentiment.cli run`), which must include the transformer kind.
+--quick makes its own run first (`review_sentiment.cli run` on 90 products' reviews: one logreg trial,
+the transformer on 64 rows under a 5 s budget) and times 20 texts: a smoke run, about a minute.
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from _common import add_common_arguments
 
 from review_sentiment.config import Settings
 from review_sentiment.data.datasets import binary_splits, load_shipped
@@ -63,7 +69,41 @@ def main() -> int:
     parser.add_argument("--state-dir", type=Path, default=Settings().state_dir)
     parser.add_argument("--rows", type=int, default=200, help="texts timed one by one")
     parser.add_argument("--batch", type=int, default=64, help="batch size of the throughput pass")
+    add_common_arguments(parser)
     args = parser.parse_args()
+    if args.quick:
+        with tempfile.TemporaryDirectory(prefix="bench-transformer-") as tmp:
+            args.state_dir, args.rows = quick_run(Path(tmp)), 20
+            return measure(args)
+    return measure(args)
+
+
+def quick_run(work: Path) -> Path:
+    """A pipeline run with the transformer on a small slice of the shipped reviews; its state folder."""
+    from review_sentiment.data.datasets import write_jsonl
+
+    shipped = load_shipped()
+    keep = sorted(shipped["asin"].unique())[:90]
+    data = write_jsonl(shipped[shipped["asin"].isin(keep)], work / "reviews.jsonl.gz")
+    env = {
+        **os.environ,
+        "SENTIMENT_STATE_DIR": str(work / "state"),
+        "SENTIMENT_MLFLOW_TRACKING_URI": "",
+        "SENTIMENT_OPTUNA_STORAGE_URL": "",
+        "SENTIMENT_TRANSFORMER_TIME_BUDGET_S": "5",
+        "SENTIMENT_TRANSFORMER_MAX_TRAIN_ROWS": "64",
+        "SENTIMENT_LATENCY_ROWS": "20",
+        "SENTIMENT_LATENCY_BUDGET_MS": "10000",
+        "SENTIMENT_MIN_MFT_PASS_RATE": "0",
+    }
+    command = [sys.executable, "-m", "review_sentiment.cli", "run", "--data", str(data), "--trials", "1"]
+    command += ["--model-kinds", "logreg,transformer"]
+    print("$", " ".join(command[1:]), flush=True)
+    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+    return work / "state"
+
+
+def measure(args: argparse.Namespace) -> int:
     summary_path = args.state_dir / "artifacts" / "summary.json"
     if not summary_path.exists():
         print(

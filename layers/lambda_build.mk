@@ -9,10 +9,13 @@
 #
 # Cache: each vendored set is kept under LAMBDA_BUILD_CACHE, keyed by the runtime and the SHA-256 of
 # the requirements file and pip flags, and copied from there on the next build (seconds instead of
-# minutes; hard links where the build folder is on the same file system). Change a pin and the key changes; `rm -rf .cache/lambda-build` empties it.
+# minutes; hard links where the build folder is on the same file system). It lives in the user's cache
+# (XDG_CACHE_HOME, else ~/.cache), beside pip's, so a fresh clone on a machine with warm package caches
+# reuses it; the key is the content, so any checkout may share it. Change a pin and the key changes;
+# `rm -rf ~/.cache/review-sentiment/lambda-build` empties it.
 PYTHON ?= python3
 LAMBDA_RUNTIME ?= python3.12
-LAMBDA_BUILD_CACHE ?= $(CURDIR)/.cache/lambda-build
+LAMBDA_BUILD_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/review-sentiment/lambda-build
 LAMBDA_PYTHON_VERSION := $(patsubst python%,%,$(LAMBDA_RUNTIME))
 PIP_FOR_LAMBDA := $(PYTHON) -m pip install --quiet --disable-pip-version-check --no-compile --upgrade \
 	--only-binary=:all: --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64 \
@@ -27,7 +30,8 @@ define vendor
 		echo "vendoring $(1) for $(LAMBDA_RUNTIME) (cache key $$key) ..."; \
 		staging="$$cached.tmp.$$$$"; rm -rf "$$staging"; mkdir -p "$$staging"; \
 		$(PIP_FOR_LAMBDA) $(3) --target "$$staging" -r "$(1)" || { rm -rf "$$staging"; exit 1; }; \
-		touch "$$staging/.complete"; rm -rf "$$cached"; mv "$$staging" "$$cached"; \
+		touch "$$staging/.complete"; [ -f "$$cached/.complete" ] || rm -rf "$$cached"; \
+		mv -T "$$staging" "$$cached" 2>/dev/null || rm -rf "$$staging"; \
 	else echo "vendoring $(1) for $(LAMBDA_RUNTIME): cached ($$key)"; fi; \
 	mkdir -p "$(2)"; \
 	cp -al "$$cached/." "$(2)/" 2>/dev/null || cp -R "$$cached/." "$(2)/"; rm -f "$(2)/.complete"

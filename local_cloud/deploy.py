@@ -1,6 +1,7 @@
 """Deploy a SAM template to the local cloud with the ecosystem's own tools: `sam build`, then `sam deploy`
 with AWS_ENDPOINT_URL pointing at LocalStack (what samlocal does, without its deprecation notice).
-SAM CLI lives in its own environment (.venv-sam), made by `make sam-venv` on first use.
+SAM CLI lives in its own environment (.venv-sam), made by `make sam-venv` on first use. `deploy` is the
+only deploy path: the project's stack (stack.deployment) and the test fixtures call it too.
 """
 
 from __future__ import annotations
@@ -8,10 +9,12 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from local_cloud import settings, stacks
 from local_cloud.controller import LocalCloud, LocalCloudError
+from local_cloud.package_sizes import function_sizes, size_table
 
 SAM_VENV = settings.REPO_ROOT / ".venv-sam"
 
@@ -52,16 +55,36 @@ def deploy(
     config_env: str = "default",
     build_dir: Path | None = None,
     parameter_overrides: dict[str, str] | None = None,
+    progress: Callable[[str], None] = print,
 ) -> dict[str, str]:
-    """Build and deploy `template` as `stack_name`; return the stack's outputs."""
+    """Build and deploy `template` as `stack_name` to `cloud`; return the stack's outputs (name -> value).
+
+    The one deploy path: `make deploy`, `make run` (stack.deployment) and the tests (the `sam_deploy` and
+    `stack` fixtures) all come here. In order:
+    1. a stack left ROLLBACK_COMPLETE (or ROLLBACK_FAILED, DELETE_FAILED) by a failed creation is deleted,
+       since AWS only lets such a stack be deleted;
+    2. `sam build` with samconfig's `config_env` (its build is not SAM-cached: see samconfig.toml), so
+       the local cloud runs the packages an AWS deploy would get;
+    3. each function's unzipped size with its layers is printed, and one over Lambda's 250 MB limit
+       stops the deploy (LocalCloudError), as AWS would refuse it;
+    4. samconfig's upload bucket is created if missing, then `sam deploy` with `parameter_overrides`.
+    `build_dir` defaults to <state dir>/sam-build/<stack name>. Raises LocalCloudError when the template
+    is missing or a step fails (SAM's output is above the error).
+    """
     template = Path(template).resolve()
     if not template.exists():
         raise LocalCloudError(f"no template at {template}: pass --template <path>")
     stack_name = stack_name or stacks.default_stack_name(config_env)
     build_dir = Path(build_dir or cloud.state_dir / "sam-build" / stack_name).resolve()
     config = ["--config-file", str(stacks.SAMCONFIG), "--config-env", config_env]
-    build_args = ["build", "--template-file", str(template), "--build-dir", str(build_dir), *config]
-    run_sam(build_args, None, template.parent)
+    _delete_if_failed_create(cloud, stack_name, progress)
+    progress(f"deploying {template.name} as stack {stack_name} (sam build, sam deploy) ...")
+    run_sam(
+        ["build", "--template-file", str(template), "--build-dir", str(build_dir), *config],
+        None,
+        template.parent,
+    )
+    check_sizes(build_dir, progress)
     if bucket := stacks.deploy_parameter("s3_bucket", config_env):
         _ensure_bucket(cloud, bucket)
     deploy_args = [
@@ -75,6 +98,30 @@ def deploy(
         deploy_args += ["--parameter-overrides", *(f"{k}={v}" for k, v in parameter_overrides.items())]
     run_sam(deploy_args, cloud, template.parent)
     return stacks.outputs(cloud.endpoint_url, stack_name)
+
+
+def check_sizes(build_dir: Path, progress: Callable[[str], None] = print) -> None:
+    """Prints each built function's unzipped size with its layers; LocalCloudError when one is over
+    Lambda's 250 MB limit (AWS refuses such a function)."""
+    sizes = function_sizes(build_dir)
+    if not sizes:
+        return
+    progress("unzipped size of each function with its layers (Lambda's limit: 250 MB):\n" + size_table(sizes))
+    if too_big := [size.function for size in sizes if not size.within_limit]:
+        raise LocalCloudError(f"{', '.join(too_big)}: over Lambda's 250 MB unzipped limit (AWS would refuse)")
+
+
+def _delete_if_failed_create(cloud: LocalCloud, stack_name: str, progress: Callable[[str], None]) -> None:
+    """A stack whose creation rolled back can only be deleted (on AWS too): delete it so deploy can create."""
+    cfn = stacks.aws_client("cloudformation", cloud.endpoint_url)
+    try:
+        status = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]["StackStatus"]
+    except cfn.exceptions.ClientError:
+        return  # no such stack
+    if status in ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_FAILED"):
+        progress(f"stack {stack_name} is {status} after a failed creation: deleting it first")
+        cfn.delete_stack(StackName=stack_name)
+        cfn.get_waiter("stack_delete_complete").wait(StackName=stack_name, WaiterConfig={"Delay": 2})
 
 
 def _ensure_bucket(cloud: LocalCloud, bucket: str) -> None:

@@ -177,7 +177,7 @@ def sizes(
     ] = Path(".aws-sam/build"),
 ) -> None:
     """Unzipped size of each function with its layers against Lambda's 250 MB (after `sam build`)."""
-    from stack.package_sizes import function_sizes, size_table
+    from local_cloud.package_sizes import function_sizes, size_table
 
     if not (build_dir / "template.yaml").exists():
         _fail(f"{build_dir} holds no built template: run `sam build` (or pass --build-dir <folder>)")

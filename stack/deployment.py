@@ -10,7 +10,6 @@ from pathlib import Path
 
 from review_sentiment import aws
 from review_sentiment.progress import Progress
-from stack.package_sizes import function_sizes, size_table
 from stack.settings import DOMAIN_PACKAGE, GLUE_SCRIPTS, TEMPLATE, StackSettings
 
 
@@ -81,84 +80,29 @@ def deploy_stack(
     build_dir: Path | None = None,
     extra_parameters: dict[str, str] | None = None,
 ) -> DeployedStack:
-    """sam build + sam deploy to the local cloud, then the Glue job code to the artifacts bucket.
+    """The stack deployed to the local cloud by the one deploy path (local_cloud.deploy.deploy: sam build,
+    the size check, sam deploy) with this project's parameters (`settings`, then `extra_parameters`),
+    then the Glue job code put where the jobs read it (upload_job_code).
 
     The build is the one an AWS deploy uses: each function and layer gets the wheels its requirements.txt
     names, for Lambda's platform (layers/lambda_build.mk caches them by the requirements' hash), and the
-    local cloud runs the functions on those packages alone. SAM's own build cache is not used.
+    local cloud runs the functions on those packages alone. Raises LocalCloudError when a step fails.
     """
-    from local_cloud import stacks
-    from local_cloud.controller import LocalCloudError
-    from local_cloud.deploy import run_sam
+    from local_cloud.deploy import deploy
 
     settings.state_dir.mkdir(parents=True, exist_ok=True)
-    build_dir = Path(build_dir or settings.state_dir / "sam-build").resolve()
-    config = ["--config-file", str(stacks.SAMCONFIG), "--config-env", "default"]
-    overrides = settings.parameter_overrides(extra_parameters)
-    _delete_if_failed_create(settings.stack_name, progress)
-    progress(f"deploying {template.name} as stack {settings.stack_name} (sam build, sam deploy) ...")
-    run_sam(
-        [
-            "build",
-            "--template-file",
-            str(template),
-            "--build-dir",
-            str(build_dir),
-            *config,
-            # samconfig asks for cached builds, but SAM's cache key is the layer folder's hash and the
-            # shared-code layer copies review_sentiment from outside it: a cached build would deploy a
-            # stale domain package. The wheels are cached by layers/lambda_build.mk instead.
-            "--no-cached",
-        ],
-        None,
-        template.parent,
-    )
-    sizes = function_sizes(build_dir)
-    progress("unzipped size of each function with its layers (Lambda's limit: 250 MB):\n" + size_table(sizes))
-    if too_big := [size.function for size in sizes if not size.within_limit]:
-        raise LocalCloudError(f"{', '.join(too_big)}: over Lambda's 250 MB unzipped limit (AWS would refuse)")
-    if bucket := stacks.deploy_parameter("s3_bucket", "default"):  # samconfig's upload bucket
-        _ensure_bucket(bucket)
-    run_sam(
-        [
-            "deploy",
-            "--template-file",
-            str(build_dir / "template.yaml"),
-            "--stack-name",
-            settings.stack_name,
-            "--no-confirm-changeset",
-            *config,
-            "--parameter-overrides",
-            *(f"{k}={v}" for k, v in overrides.items()),
-        ],
+    outputs = deploy(
         cloud,
-        template.parent,
+        template,
+        stack_name=settings.stack_name,
+        build_dir=Path(build_dir or settings.state_dir / "sam-build"),
+        parameter_overrides=settings.parameter_overrides(extra_parameters),
+        progress=progress,
     )
-    stack = DeployedStack(stacks.outputs(cloud.endpoint_url, settings.stack_name), cloud.endpoint_url)
+    stack = DeployedStack(outputs, cloud.endpoint_url)
     keys = upload_job_code(stack["ArtifactsBucketName"])
     progress(f"stack deployed; uploaded {len(keys)} job files to s3://{stack['ArtifactsBucketName']}/")
     return stack
-
-
-def _ensure_bucket(bucket: str) -> None:
-    s3 = aws.client("s3")
-    try:
-        s3.head_bucket(Bucket=bucket)
-    except s3.exceptions.ClientError:
-        s3.create_bucket(Bucket=bucket)
-
-
-def _delete_if_failed_create(stack_name: str, progress: Progress) -> None:
-    """A stack whose creation rolled back can only be deleted (on AWS too): delete it so deploy can create."""
-    cfn = aws.client("cloudformation")
-    try:
-        status = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]["StackStatus"]
-    except cfn.exceptions.ClientError:
-        return  # no such stack
-    if status in ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_FAILED"):
-        progress(f"stack {stack_name} is {status} after a failed creation: deleting it first")
-        cfn.delete_stack(StackName=stack_name)
-        cfn.get_waiter("stack_delete_complete").wait(StackName=stack_name, WaiterConfig={"Delay": 2})
 
 
 def deployed_stack(cloud, settings: StackSettings) -> DeployedStack:

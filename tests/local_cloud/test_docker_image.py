@@ -3,7 +3,8 @@ prefix gets localstack-core with the host's pins (on Python 3.13), the plugins a
 runtime, and the
 LocalStack it starts serves the plugins' services and runs a python3.12 function, with no auth token.
 
-The install reuses pip's cache, so after the first run it takes about a minute on 2 cores.
+The install reuses pip's cache, so after the first run it takes about a minute on 2 cores. Marked `image`:
+`make test` runs it when the image's inputs changed since it last passed (tests/local_cloud/image_gate.py).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from local_cloud import processes, settings
 from local_cloud.controller import free_port
 from tests.local_cloud.helpers import invoke, zip_bytes
 
-pytestmark = [pytest.mark.slow, pytest.mark.localcloud]
+pytestmark = [pytest.mark.slow, pytest.mark.localcloud, pytest.mark.image]
 
 ROOT = settings.REPO_ROOT
 DOCKER = ROOT / "local_cloud" / "docker"

@@ -29,8 +29,13 @@ def test_deferred_calls_fire_in_due_order_and_cancel():
 
 
 def test_a_callback_runs_outside_the_scheduler_thread():
-    # a slow callback (an environment shutting down) must not hold up the other timers
-    started, quick = threading.Event(), threading.Event()
-    DeferredCall(0.01, lambda: (started.set(), time.sleep(1))).start()
+    # a slow callback (an environment shutting down) must not hold up the other timers: the first one
+    # blocks until the second has fired, which only a scheduler that does not wait for it lets happen
+    started, quick, release = threading.Event(), threading.Event(), threading.Event()
+    DeferredCall(0.01, lambda: (started.set(), release.wait(60))).start()
     DeferredCall(0.05, quick.set).start()
-    assert started.wait(5) and quick.wait(0.5)
+    try:
+        assert started.wait(30)
+        assert quick.wait(30), "the second timer waited for the first one's callback"
+    finally:
+        release.set()

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from local_cloud.processes import alive
+
 # the plugins package lives in LocalStack's environment; its jobs/ modules are plain Python
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "local_cloud" / "plugins"))
 
@@ -100,15 +102,26 @@ def max_overlap(jobs: list[FakeJob]) -> int:
     return peak
 
 
-def test_queue_runs_at_most_the_limit_at_once(make_queue):
-    # GIVEN a limit of 2 WHEN five jobs of 0.4 s are submitted at once
+def test_queue_runs_at_most_the_limit_at_once(make_queue, tmp_path):
+    # GIVEN a limit of 2 WHEN five jobs are submitted at once, each of which marks its start and then
+    # waits until two jobs have started (so the first two can only end by running side by side)
     queue = make_queue(2)
-    jobs = [FakeJob("import time; time.sleep(0.4)") for _ in range(5)]
+    code = (
+        "import pathlib, sys, time, uuid\n"
+        f"marks = pathlib.Path({str(tmp_path)!r})\n"
+        "(marks / uuid.uuid4().hex).touch()\n"
+        "deadline = time.monotonic() + 60\n"
+        "while len(list(marks.iterdir())) < 2:\n"
+        "    if time.monotonic() > deadline:\n"
+        "        sys.exit('no second job started')\n"
+        "    time.sleep(0.02)\n"
+    )
+    jobs = [FakeJob(code) for _ in range(5)]
     for job in jobs:
         queue.submit(job)
-    results = [job.wait() for job in jobs]
+    results = [job.wait(timeout=120) for job in jobs]
     # THEN all succeed, two ran side by side, never three
-    assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 5
+    assert [r.outcome for r in results] == [Outcome.SUCCEEDED] * 5, [r.error_message for r in results]
     assert max_overlap(jobs) == 2
 
 
@@ -124,17 +137,25 @@ def test_failed_script_reports_the_exception_line_and_its_output(make_queue):
 
 
 def test_timeout_terminates_the_process_tree(make_queue):
-    # GIVEN a job that starts a child process and sleeps, with a 1 s timeout
-    code = "import subprocess, time; subprocess.Popen(['sleep', '30']); time.sleep(30)"
+    # GIVEN a job that starts a child process and sleeps 60 s, with a 1 s timeout
+    code = (
+        "import subprocess, time\n"
+        "child = subprocess.Popen(['sleep', '60'])\n"
+        "print('child', child.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
     job = FakeJob(code, timeout=1)
-    began = time.monotonic()
     make_queue(1).submit(job)
-    result = job.wait()
-    # THEN it is reported as timed out well before it would have finished, killed by SIGTERM (128 + 15)
+    result = job.wait(timeout=50)  # it would only end by itself after 60 s
+    # THEN it is reported as timed out, killed by SIGTERM (128 + 15), its child with it
     assert result.outcome is Outcome.TIMED_OUT
     assert result.exit_code == 143
-    assert time.monotonic() - began < 10
     assert "timed out after 1 s" in result.error_message
+    child = int(next(line for line in job.stdout.lines if line.startswith("child")).split()[1])
+    deadline = time.monotonic() + 30
+    while alive(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(child), "the job's child process outlived the timeout"
 
 
 def test_stop_a_queued_job_and_a_running_one(make_queue):

@@ -1,5 +1,6 @@
-"""Fixtures of the stack tests: a fake Lambda context, moto-backed AWS with the handlers' environment,
-and one small real ONNX model (trained once per session on shipped reviews)."""
+"""Fixtures of the stack tests: moto-backed AWS with the handlers' environment, one small real ONNX model
+(trained once per session on shipped reviews), and the session's stack in the local cloud. The fake
+Lambda context (`lambda_context`) is tests/conftest.py's."""
 
 from __future__ import annotations
 
@@ -10,17 +11,11 @@ from stack_test_support import (
     CHAMPION_PARAMETER,
     CONFIG_PARAMETER,
     TRAINING,
-    FakeLambdaContext,
     TinyModel,
     run_pipeline,
 )
 
 from review_sentiment import aws
-
-
-@pytest.fixture
-def lambda_context() -> FakeLambdaContext:
-    return FakeLambdaContext()
 
 
 @pytest.fixture
@@ -102,7 +97,8 @@ def tiny_transformer() -> bytes:
     tokenizer inside; what serving sees is the same as for a fine-tuned one."""
     import time
 
-    transformer = pytest.importorskip("review_sentiment.modeling.transformer")
+    from review_sentiment.modeling import transformer
+
     params = {"learning_rate": 1e-4, "epochs": 1, "max_length": 32, "frozen_layers": 0}
     fitted = transformer.fine_tune(params, ["good"], [1], seed=0, deadline=time.monotonic())
     return transformer.to_onnx(fitted, {"model_kind": "transformer"})

@@ -20,19 +20,6 @@ CONFIG_PARAMETER = "/review-sentiment/test/pipeline-config"
 TRAINING = {"model_kinds": ["logreg"], "trials_per_kind": 1}  # local cloud runs: one kind, one trial
 
 
-@dataclass
-class FakeLambdaContext:
-    function_name: str = "test"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:test"
-    aws_request_id: str = "da658bd3-2d6f-4e7b-8ec9-937234644fdc"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 30_000
-
-
 def load_handler(name: str):
     """functions/<name>/app.py as a fresh module (module-level clients are created inside the mock)."""
     module_name = f"stack_function_{name}"

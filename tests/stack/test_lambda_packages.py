@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from local_cloud import settings as local_cloud_settings
-from stack.package_sizes import (
+from local_cloud.package_sizes import (
     LAMBDA_UNZIPPED_LIMIT_BYTES,
     FunctionSize,
     function_sizes,

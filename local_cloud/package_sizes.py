@@ -93,7 +93,8 @@ def function_sizes(build_dir: Path) -> list[FunctionSize]:
             if ref not in layer_sizes:
                 layer_sizes[ref] = folder_bytes(build_dir / content)
             measured[ref] = layer_sizes[ref]
-        code = folder_bytes(build_dir / props["CodeUri"])
+        code_uri = props.get("CodeUri")  # absent for InlineCode: nothing built to measure
+        code = folder_bytes(build_dir / code_uri) if isinstance(code_uri, str) else 0
         sizes.append(FunctionSize(name, code, measured, tuple(unmeasured)))
     return sizes
 
