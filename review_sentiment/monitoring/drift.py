@@ -26,7 +26,8 @@ from enum import StrEnum
 
 import numpy as np
 
-from review_sentiment.features.numeric import NUMERIC_FEATURES, model_texts, numeric_features
+from review_sentiment.data.cleaning import model_texts
+from review_sentiment.features.numeric import NUMERIC_FEATURES, numeric_features
 from review_sentiment.features.profile import DEFAULT_BINS, bin_edges, proportions
 
 EPSILON = 1e-4  # floor for a bin's share: ln(0) is undefined
