@@ -32,7 +32,7 @@ from review_sentiment.serving.api_models import (
 )
 from review_sentiment.serving.http_body import PROBLEM_CONTENT_TYPE, json_body
 from review_sentiment.serving.model_cache import ChampionModelCache
-from review_sentiment.serving.service import CaptureSettings, InferenceService
+from review_sentiment.serving.service import InferenceService
 
 ENV_CHAMPION_PARAMETER = "CHAMPION_PARAMETER"
 ENV_CACHE_SECONDS = "CHAMPION_CACHE_SECONDS"
@@ -58,8 +58,9 @@ def service() -> InferenceService:
         os.environ[ENV_CHAMPION_PARAMETER],
         max_age_s=float(os.environ.get(ENV_CACHE_SECONDS, "5")),
     )
-    capture = CaptureSettings(_flag(ENV_CAPTURE_ENABLED, "true"), _flag(ENV_CAPTURE_RAW_TEXT, "false"))
-    return InferenceService(models, capture)
+    return InferenceService(
+        models, capture=_flag(ENV_CAPTURE_ENABLED, "true"), raw_text=_flag(ENV_CAPTURE_RAW_TEXT, "false")
+    )
 
 
 class JsonBodyValidation(OpenAPIRequestValidationMiddleware):
@@ -70,7 +71,8 @@ class JsonBodyValidation(OpenAPIRequestValidationMiddleware):
 
     def _get_body(self, app) -> object:
         event = app.current_event
-        return json_body(event.headers, event.body, bool(event.is_base64_encoded), MAX_BODY_BYTES)
+        content_type = event.headers.get("content-type")  # any case of the name
+        return json_body(content_type, event.body, bool(event.is_base64_encoded), MAX_BODY_BYTES)
 
 
 def request_id() -> str:

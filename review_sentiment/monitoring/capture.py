@@ -122,7 +122,7 @@ def read_lines(lines: Iterable[str | bytes], window: Window) -> CapturedWindow:
         except CaptureLineError as error:
             skipped[error.reason] += 1
             continue
-        if not window.contains(record.inference_time):
+        if not window.contains(record.event_metadata.inference_time):
             outside += 1
             continue
         rows.append(record.feature_row())

@@ -24,11 +24,12 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, ValidationError
 from pydantic.alias_generators import to_camel
 
+from review_sentiment.data.schema import LABEL_NAMES, POSITIVE
 from review_sentiment.features.numeric import NUMERIC_FEATURES, numeric_feature_row
 from review_sentiment.features.text_sketch import text_sketch
 from review_sentiment.serving.api_models import ModelRef
@@ -39,7 +40,6 @@ CAPTURE_PREFIX = "datacapture/"  # the Firehose stream's S3 prefix; it adds YYYY
 # filter pattern on AWS (a plain term matches events that contain it; template.yaml).
 CAPTURE_MARKER = "captureData"
 JSON_CONTENT_TYPE = "application/json"
-POSITIVE = "positive"
 
 
 def _as_utc(moment: datetime) -> datetime:
@@ -88,23 +88,19 @@ class OutputData(_Layout):
     probabilities: dict[str, Any]  # by label name; readers take a value that is not a number as NaN
 
 
-class EndpointInput(_Layout):
-    observed_content_type: str = JSON_CONTENT_TYPE
-    mode: Literal["INPUT"] = "INPUT"
-    encoding: Literal["JSON"] = "JSON"
-    data: InputData
+Data = TypeVar("Data", InputData, OutputData)
 
 
-class EndpointOutput(_Layout):
+class Endpoint(_Layout, Generic[Data]):
     observed_content_type: str = JSON_CONTENT_TYPE
-    mode: Literal["OUTPUT"] = "OUTPUT"
+    mode: Literal["INPUT", "OUTPUT"]
     encoding: Literal["JSON"] = "JSON"
-    data: OutputData
+    data: Data
 
 
 class CaptureData(_Layout):
-    endpoint_input: EndpointInput
-    endpoint_output: EndpointOutput
+    endpoint_input: Endpoint[InputData]
+    endpoint_output: Endpoint[OutputData]
 
 
 class CaptureLineError(ValueError):
@@ -155,7 +151,8 @@ class CaptureRecord(_Layout):
             ),
             model=model,
             capture_data=CaptureData(
-                endpoint_input=EndpointInput(data=data_in), endpoint_output=EndpointOutput(data=data_out)
+                endpoint_input=Endpoint(mode="INPUT", data=data_in),
+                endpoint_output=Endpoint(mode="OUTPUT", data=data_out),
             ),
         )
 
@@ -182,10 +179,6 @@ class CaptureRecord(_Layout):
             where = ".".join(str(p) for p in first["loc"]) or "line"
             raise CaptureLineError(reason, f"{where}: {first['msg']}") from None
 
-    @property
-    def inference_time(self) -> datetime:
-        return self.event_metadata.inference_time
-
     def feature_row(self) -> list[float]:
         """The numeric features in NUMERIC_FEATURES order; NaN where one is missing or not a number."""
         features = self.capture_data.endpoint_input.data.features
@@ -193,7 +186,7 @@ class CaptureRecord(_Layout):
 
     def positive_probability(self) -> float:
         """P(positive) as answered; NaN when missing or not a number."""
-        return _number(self.capture_data.endpoint_output.data.probabilities.get(POSITIVE))
+        return _number(self.capture_data.endpoint_output.data.probabilities.get(LABEL_NAMES[POSITIVE]))
 
 
 def _number(value: object) -> float:

@@ -12,9 +12,8 @@ Pydantic only.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import partial
 
 from pydantic import ValidationError
 
@@ -37,26 +36,7 @@ from review_sentiment.serving.champion import NoChampion
 from review_sentiment.serving.http_body import field_errors, problem
 from review_sentiment.serving.model_cache import ChampionModelCache, ServingModel
 
-
-@dataclass(frozen=True)
-class CaptureSettings:
-    """What data capture writes: a line per answered review (`enabled`), with its raw text or not."""
-
-    enabled: bool = True
-    raw_text: bool = False
-
-
-def _stdout(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
-
-
-@dataclass(frozen=True)
-class Answer:
-    """One answered review: the label and the class probabilities by label name."""
-
-    label: str
-    probabilities: Probabilities
+STDOUT = partial(print, end="", flush=True)  # the function's log (sys.stdout at each call)
 
 
 class InferenceService:
@@ -65,23 +45,25 @@ class InferenceService:
     def __init__(
         self,
         models: ChampionModelCache,
-        capture: CaptureSettings = CaptureSettings(),
-        sink: Callable[[str], None] = _stdout,
+        capture: bool = True,
+        raw_text: bool = False,
+        sink: Callable[[str], None] = STDOUT,
     ):
-        """`models` gives the champion (`get()`, NoChampion when none); `sink` receives the capture
-        lines of each call as one string (newline-terminated JSON lines)."""
+        """`models` gives the champion (`get()`, NoChampion when none). With `capture`, each answered
+        review is written to `sink` as one capture line, with its text when `raw_text`: one string of
+        newline-terminated lines per call."""
         self.models = models
-        self.capture = capture
+        self.capture, self.raw_text = capture, raw_text
         self._sink = sink
 
     def predict(self, review: Review, request_id: str) -> Prediction:
         """The answer for one review; NoChampion while nothing is promoted."""
         serving = self.models.get()
-        [answer] = self._answer(serving, [review], request_id)
+        [(label, probabilities)] = self._answer(serving, [review], request_id)
         return Prediction(
             requestId=request_id,
-            label=answer.label,
-            probabilities=answer.probabilities,
+            label=label,
+            probabilities=probabilities,
             model=ModelRef.of(serving.champion),
         )
 
@@ -98,8 +80,8 @@ class InferenceService:
                 results.append(BatchItemError(index=index, error=_item_problem(error, index)))
         answers = self._answer(serving, list(valid.values()), request_id)
         results += [
-            BatchItemPrediction(index=index, label=answer.label, probabilities=answer.probabilities)
-            for index, answer in zip(valid, answers, strict=True)
+            BatchItemPrediction(index=index, label=label, probabilities=probabilities)
+            for index, (label, probabilities) in zip(valid, answers, strict=True)
         ]
         results.sort(key=lambda result: result.index)
         return BatchPrediction(
@@ -121,13 +103,15 @@ class InferenceService:
         """The serving champion and its model card's figures; NoChampion while nothing is promoted."""
         return ModelInfo.of(self.models.get().champion)
 
-    def _answer(self, serving: ServingModel, reviews: list[Review], request_id: str) -> list[Answer]:
-        """The model's answer per review (label names as the model gives them), each one captured."""
+    def _answer(
+        self, serving: ServingModel, reviews: list[Review], request_id: str
+    ) -> list[tuple[str, Probabilities]]:
+        """(label, probabilities) per review, as the model names them; each one captured."""
         if not reviews:
             return []
         texts = [review.reviewText for review in reviews]
         predictions = serving.model.predict(texts)
-        if self.capture.enabled:
+        if self.capture:
             model = ModelRef.of(serving.champion)
             self._sink(
                 "".join(
@@ -137,7 +121,7 @@ class InferenceService:
                         model_text=model_text,
                         label=prediction["label"],
                         probabilities=prediction["probabilities"],
-                        raw_text=review.reviewText if self.capture.raw_text else None,
+                        raw_text=review.reviewText if self.raw_text else None,
                         overall=review.overall,
                     ).to_line()
                     for review, model_text, prediction in zip(
@@ -145,7 +129,7 @@ class InferenceService:
                     )
                 )
             )
-        return [Answer(p["label"], Probabilities(**p["probabilities"])) for p in predictions]
+        return [(p["label"], Probabilities(**p["probabilities"])) for p in predictions]
 
 
 def _item_problem(error: ValidationError, index: int) -> Problem:
