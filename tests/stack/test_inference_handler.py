@@ -1,7 +1,7 @@
 """Unit tests of the inference Lambda through API Gateway proxy events, on moto, with a real ONNX model.
 
 The same behaviour is checked through the API Gateway URL of the embedded local cloud in
-tests/stack/test_inference_api_local_cloud.py; these run in a second and cover more cases.
+tests/stack/test_stack_local_cloud_api.py; these run in a second and cover more cases.
 """
 
 from __future__ import annotations
