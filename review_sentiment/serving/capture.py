@@ -17,7 +17,6 @@ nothing. Stdlib, numpy (through the features) and Pydantic only.
 
 from __future__ import annotations
 
-import json
 import math
 import uuid
 from collections import Counter
@@ -157,10 +156,9 @@ class CaptureRecord(_Layout):
         )
 
     def to_line(self) -> str:
-        """One newline-terminated ASCII JSON line (JSON escapes newlines and non-ASCII text); fields that
-        are None are left out."""
-        body = self.model_dump(mode="json", by_alias=True, exclude_none=True)
-        return json.dumps(body, separators=(",", ":")) + "\n"
+        """One newline-terminated, compact, ASCII JSON line (newlines, U+2028 and every other non-ASCII
+        character escaped, so no line splitter cuts it); fields that are None are left out."""
+        return self.model_dump_json(by_alias=True, exclude_none=True, ensure_ascii=True) + "\n"
 
     @classmethod
     def from_line(cls, line: str | bytes) -> CaptureRecord:
