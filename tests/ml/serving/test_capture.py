@@ -64,10 +64,10 @@ def test_raw_text_and_the_requests_rating_are_stored_only_when_given():
 
 
 def test_a_line_is_one_newline_terminated_ascii_json_object_even_with_newlines_in_the_text():
-    line = record(raw_text="two\nlines, caf\u00e9").to_line()
-    assert line.endswith("\n") and line.count("\n") == 1 and line.isascii()
-    read = CaptureRecord.from_line(line)
-    assert read.capture_data.endpoint_input.data.review_text == "two\nlines, caf\u00e9"
+    text = "two\nlines\u2028and a caf\u00e9\u0085"  # str.splitlines() also cuts at U+2028 and U+0085
+    line = record(raw_text=text).to_line()
+    assert line.endswith("\n") and line.splitlines() == [line[:-1]] and line.isascii()
+    assert CaptureRecord.from_line(line).capture_data.endpoint_input.data.review_text == text
 
 
 def test_what_to_line_writes_from_line_reads_back_the_same():
