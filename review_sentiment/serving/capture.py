@@ -1,18 +1,11 @@
-"""Data capture: the one record type of the capture layout, written by serving and read by the
-capture delivery and the drift monitor.
+"""Data capture: the one record type of the capture layout (docs/data_capture.md: SageMaker Model
+Monitor's data capture, one JSON line per answered review under `datacapture/YYYY/MM/DD/HH/` of the
+capture bucket; adding fields is fine, changing them is not).
 
-Layout (docs/data_capture.md; adding fields is fine, changing them is not): objects under
-`datacapture/YYYY/MM/DD/HH/` of the capture bucket (the default Kinesis Data Firehose S3 key layout,
-UTC hour of delivery), each holding newline-terminated JSON lines, one `CaptureRecord` per answered
-review, shaped like SageMaker Model Monitor's data capture (`captureData.endpointInput` and
-`endpointOutput`, with `data` a JSON object and `encoding: "JSON"`).
-
-`CaptureRecord.of` builds the record of one answer, `to_line` writes it and `from_line` reads it back
-(`read_records` for many lines). The serving path never writes to S3: the inference function prints
-each line to its log, a CloudWatch Logs subscription filter sends the log to a Firehose delivery
-stream, and the stream's transformation function keeps only the lines `from_line` accepts. The log
-leaves the execution environment with the invocation, so a recycled or frozen environment loses
-nothing. Stdlib, numpy (through the features) and Pydantic only.
+`CaptureRecord.of` builds the record of one answer, `to_line` writes it, `from_line` reads it back
+(`read_records` for many lines): the serving service prints the lines to the function's log, the
+delivery function keeps the log lines `from_line` accepts, the drift monitor reads windows of them.
+Stdlib, numpy (through the features) and Pydantic only.
 """
 
 from __future__ import annotations
@@ -174,8 +167,7 @@ class CaptureRecord(_Layout):
             else:
                 reason = "bad_value"
             first = error.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "line"
-            raise CaptureLineError(reason, f"{where}: {first['msg']}") from None
+            raise CaptureLineError(reason, f"{first['loc']}: {first['msg']}") from None
 
     def feature_row(self) -> list[float]:
         """The numeric features in NUMERIC_FEATURES order; NaN where one is missing or not a number."""

@@ -1,13 +1,9 @@
 """The inference service: the champion model answers reviews, and each answered review becomes one
-data-capture record.
-
-No HTTP and no Lambda event here: the API's routes (functions/inference/routes.py) hand over request
-bodies already validated against `api_models` with the request id, and get response bodies back. The
-champion comes from a `ChampionModelCache`; while nothing is promoted every call but `health` raises
-`NoChampion` (the API's 503). Each answered review is written as one `CaptureRecord` line to the
-sink, by default standard output: the function's log, which a subscription filter ships to the
-capture bucket, so answering makes no capture call (docs/data_capture.md). numpy, onnxruntime and
-Pydantic only.
+data-capture record, written to the function's log (docs/data_capture.md: no capture call on the
+request path). No HTTP and no Lambda event here: the routes (functions/inference/routes.py) hand over
+bodies validated against `api_models` and the request id, and get response bodies back; while
+nothing is promoted every call but `health` raises `NoChampion` (the API's 503). numpy, onnxruntime
+and Pydantic only.
 """
 
 from __future__ import annotations
