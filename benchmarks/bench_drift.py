@@ -28,18 +28,20 @@ import numpy as np
 import pandas as pd
 from _common import add_common_arguments  # also puts the repository on the path (stack/)
 
-from review_sentiment.data.cleaning import clean_text
+from review_sentiment.data.cleaning import model_texts
 from review_sentiment.data.datasets import assign_split, load_shipped, with_labels
-from review_sentiment.features.numeric import NUMERIC_FEATURES, numeric_features
+from review_sentiment.features.numeric import numeric_features
 from review_sentiment.features.profile import prediction_profile, reference_profile
 from review_sentiment.features.text_sketch import text_sketch
 from review_sentiment.modeling.kinds import build_pipeline, model_frame
 from review_sentiment.modeling.onnx_export import to_onnx
-from review_sentiment.monitoring.capture import CapturedWindow, Window, capture_record, read_lines
+from review_sentiment.monitoring.capture import CapturedWindow, Window, read_lines
 from review_sentiment.monitoring.config import DriftConfig
 from review_sentiment.monitoring.drift import BinnedReference, feature_scores, score
 from review_sentiment.monitoring.report import evaluate
 from review_sentiment.monitoring.text_drift import reference_shares, window_bucket_counts
+from review_sentiment.serving.api_models import ModelRef
+from review_sentiment.serving.capture import CaptureRecord
 from review_sentiment.serving.onnx_model import OnnxSentimentModel
 from stack.traffic import drifted
 
@@ -51,7 +53,7 @@ class Pool:
     """Precomputed model inputs and outputs of a set of reviews, to assemble windows from quickly."""
 
     def __init__(self, texts: list[str], model: OnnxSentimentModel):
-        self.texts = [clean_text(t) for t in texts]
+        self.texts = model_texts(texts)
         self.features = numeric_features(self.texts).astype(np.float64)
         self.sketches = [text_sketch(t) for t in self.texts]
         self.positive = model.predict_proba(self.texts)[1][:, 1].astype(np.float64)
@@ -64,7 +66,7 @@ class Pool:
 
 def references():
     frame = with_labels(load_shipped())
-    frame = frame.assign(reviewText=[clean_text(t) for t in frame["reviewText"]])
+    frame = frame.assign(reviewText=model_texts(frame["reviewText"]))
     frame = frame.assign(split=assign_split(frame, SEED).to_numpy())
     train = frame[frame["split"] == "train"]
     labels = [None if pd.isna(v) else int(v) for v in train["label"]]  # NA: 3 stars
@@ -105,16 +107,17 @@ def time_psi(profile: dict, predictions: dict, pool: Pool, rows: int, rng, repea
 
 
 def time_parsing(pool: Pool, rows: int) -> float:
+    """Seconds to read `rows` capture lines (as the inference API writes them) into a window's columns."""
+    served = ModelRef(name="review-sentiment", version="1", kind="logreg")
     lines = [
-        json.dumps(
-            capture_record(
-                dict(zip(NUMERIC_FEATURES, map(float, pool.features[i]), strict=True)),
-                pool.sketches[i],
-                {"negative": 1 - float(pool.positive[i]), "positive": float(pool.positive[i])},
-                datetime(2026, 11, 29, 8, 30, tzinfo=UTC),
-                {"name": "review-sentiment", "version": "1", "kind": "logreg"},
-            )
-        )
+        CaptureRecord.of(
+            model=served,
+            request_id="",
+            model_text=pool.texts[i],
+            label="positive" if pool.positive[i] >= 0.5 else "negative",
+            probabilities={"negative": 1 - float(pool.positive[i]), "positive": float(pool.positive[i])},
+            now=datetime(2026, 11, 29, 8, 30, tzinfo=UTC),
+        ).to_line()
         for i in range(min(rows, len(pool.texts)))
     ]
     lines = (lines * (rows // len(lines) + 1))[:rows]

@@ -80,6 +80,8 @@ import numpy as np
 import inference_app
 from review_sentiment.serving.champion import Champion
 from review_sentiment.serving.model_cache import ServingModel
+from review_sentiment.serving.onnx_model import OnnxSentimentModel
+from review_sentiment.serving.service import InferenceService
 
 
 class SklearnModel:
@@ -93,6 +95,8 @@ class SklearnModel:
     def predict_proba(self, texts):
         probabilities = self.pipeline.predict_proba(self.model_frame(texts)).astype(np.float32)
         return probabilities.argmax(axis=1).astype(np.int64), probabilities
+
+    predict = OnnxSentimentModel.predict  # label names and probabilities from predict_proba, as served
 
 
 class FixedModels:
@@ -110,7 +114,8 @@ class FixedModels:
         return self.current
 
 
-inference_app._models = FixedModels()
+_service = InferenceService(FixedModels())
+inference_app.routes.service = lambda: _service
 lambda_handler = inference_app.lambda_handler
 '''
 
@@ -183,13 +188,15 @@ def handler_only(workdir: Path, kind: str, requests: int) -> dict[str, dict[str,
         code = workdir / flavour
         sys.path.insert(0, str(code))
         try:
-            for name in ("inference_app", "app", "bench_app"):
+            for name in ("inference_app", "app", "routes", "bench_app"):
                 sys.modules.pop(name, None)
             module = __import__("bench_app" if flavour == "sklearn" else "inference_app")
             if flavour == "onnx":
                 from review_sentiment.serving.onnx_model import OnnxSentimentModel
 
-                module._models = _fixed_onnx(OnnxSentimentModel((code / "model.onnx").read_bytes()), kind)
+                module.routes.service = _fixed_onnx(
+                    OnnxSentimentModel((code / "model.onnx").read_bytes()), kind
+                )
             samples = []
             with open(os.devnull, "w") as devnull, redirect_stdout(devnull):
                 for i in range(requests):
@@ -205,8 +212,10 @@ def handler_only(workdir: Path, kind: str, requests: int) -> dict[str, dict[str,
 
 
 def _fixed_onnx(model, kind: str):
+    """The routes' service() for one fixed champion (no SSM, no S3)."""
     from review_sentiment.serving.champion import Champion
     from review_sentiment.serving.model_cache import ServingModel
+    from review_sentiment.serving.service import InferenceService
 
     serving = ServingModel(Champion(MODEL_NAME, "1", kind, "local://model.onnx", 0.0, "bench"), model)
 
@@ -214,7 +223,8 @@ def _fixed_onnx(model, kind: str):
         def get(self):
             return serving
 
-    return Fixed()
+    service = InferenceService(Fixed())
+    return lambda: service
 
 
 class DeployedApi:
@@ -335,11 +345,13 @@ class DeployedApi:
 def package(workdir: Path, graph: bytes, pipeline, kind: str) -> None:
     """workdir/onnx (the inference function's code + the graph) and workdir/sklearn (wrapper + pickle),
     each with the domain package beside the handler (what the shared-code layer gives the function)."""
-    handler = (REPO / "functions" / "inference" / "app.py").read_text()
+    code = REPO / "functions" / "inference"
     onnx_dir, sklearn_dir = workdir / "onnx", workdir / "sklearn"
     for folder in (onnx_dir, sklearn_dir):
         folder.mkdir()
-        (folder / "inference_app.py").write_text(handler)
+        for module in code.glob("*.py"):  # app.py as inference_app.py, beside its other modules
+            name = "inference_app.py" if module.name == "app.py" else module.name
+            (folder / name).write_text(module.read_text())
         shutil.copytree(REPO / "review_sentiment", folder / "review_sentiment", ignore=IGNORED)
     (onnx_dir / "model.onnx").write_bytes(graph)  # for the handler-only run; the function reads S3
     (sklearn_dir / "bench_app.py").write_text(SKLEARN_WRAPPER.replace("KIND", kind))

@@ -23,6 +23,7 @@ def openapi_document() -> str:
     os.environ.setdefault("CHAMPION_PARAMETER", "/review-sentiment/openapi/champion")
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    sys.path.insert(0, str(HANDLER.parent))  # its routes module, as Lambda's task root has it
     spec = importlib.util.spec_from_file_location("inference_app_for_openapi", HANDLER)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -4,7 +4,8 @@ The inference function writes one data-capture JSON line per answered review to 
 Logs subscription filter sends the log to the capture delivery stream, and Firehose calls this function
 with each record (a gzipped CloudWatch Logs message, base64-encoded). It keeps the capture lines and
 drops the rest (START/END/REPORT, application logs, control messages); Firehose writes what is kept to
-`datacapture/YYYY/MM/DD/HH/` of the capture bucket (review_sentiment.serving.capture has the layout).
+`datacapture/YYYY/MM/DD/HH/` of the capture bucket. A line is kept when it is a
+review_sentiment.serving.capture.CaptureRecord, and written back as one (`to_line`).
 Record results follow the Firehose data transformation contract: Ok, Dropped or ProcessingFailed.
 """
 
@@ -19,7 +20,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from review_sentiment.serving.capture import capture_lines_from_log_events
+from review_sentiment.serving.capture import read_records
 
 logger = Logger()
 metrics = Metrics()
@@ -36,11 +37,15 @@ def transform(record: dict) -> tuple[dict, int, int]:
         return {"recordId": record_id, "result": "ProcessingFailed", "data": record["data"]}, 0, 0
     if message.get("messageType") != "DATA_MESSAGE":
         return {"recordId": record_id, "result": "Dropped", "data": ""}, 0, 0
-    text, skipped = capture_lines_from_log_events(message.get("logEvents", []))
-    if not text:
+    # each event's message holds one line or several (a message can carry a trailing newline)
+    events = message.get("logEvents", [])
+    parsed = read_records(line for event in events for line in str(event.get("message", "")).splitlines())
+    skipped = parsed.skipped.total()
+    if not parsed.records:
         return {"recordId": record_id, "result": "Dropped", "data": ""}, 0, skipped
+    text = "".join(record.to_line() for record in parsed.records)
     data = base64.b64encode(text.encode("utf-8")).decode("ascii")
-    return {"recordId": record_id, "result": "Ok", "data": data}, text.count("\n"), skipped
+    return {"recordId": record_id, "result": "Ok", "data": data}, len(parsed.records), skipped
 
 
 @logger.inject_lambda_context

@@ -2,8 +2,9 @@
 
 `clean_text` (the preprocessing Glue job) is conservative on purpose: it only undoes markup and
 encoding artefacts of scraped reviews (HTML entities, line-break tags, Unicode composition, runs of
-whitespace). `normalize_text` is applied on top of it by `features.numeric.model_texts`, the single
-path of text into every model, in training and serving alike. Pure Python: the serving path calls both.
+whitespace). `normalize_text` is applied on top of it by `model_texts`, the single path of text into
+every model, its features and the drift monitor, in training and serving alike. Pure Python: the
+serving path calls all three.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Iterable
 
 # Tags start right after "<" (so "a < b and c > d" is text, not markup).
 _MARKUP = re.compile(r"<br\s*/?>|</?(?:p|div|span|i|b|em|strong|u)\b[^<>]*>", re.IGNORECASE)
@@ -52,3 +54,15 @@ def normalize_text(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text)
     text = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return unicodedata.normalize("NFC", text.translate(_SPELLED_OUT))
+
+
+def model_texts(texts: Iterable[object]) -> list[str]:
+    """The strings every model input is computed from, in training, serving and drift alike.
+
+    Cleaned (`clean_text`: markup, entities, whitespace) as the preprocessing job cleans its training
+    rows, so a review typed or scraped differently at serving time gets the features it would have had
+    in training; then normalised (`normalize_text`: compatibility forms, accents, sharp s) so that every
+    model's own lowercasing (scikit-learn, the ONNX graph's StringNormalizer, a BERT tokenizer) gives the
+    same result. Non-strings become "". Idempotent.
+    """
+    return [normalize_text(clean_text(t)) for t in texts]

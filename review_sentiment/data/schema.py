@@ -45,7 +45,7 @@ MIN_UNIX_TIME, MAX_UNIX_TIME = 0, 4_102_444_800
 # Binary sentiment: 1-2 stars negative, 4-5 positive. 3 stars is neutral: it is excluded from
 # binary training and evaluation, and the number of rows excluded is always reported.
 NEGATIVE, POSITIVE = 0, 1
-LABEL_NAMES: dict[int, str] = {NEGATIVE: "negative", POSITIVE: "positive"}
+LABEL_NAMES: tuple[str, ...] = ("negative", "positive")  # index = label (API, graphs, capture, reports)
 NEUTRAL_RATING = 3
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from review_sentiment.data.cleaning import clean_text, normalize_text
+from review_sentiment.data.cleaning import model_texts
 
 # Order matters: it is the column order of `numeric_features` and the order of the ONNX inputs.
 NUMERIC_FEATURES: tuple[str, ...] = (
@@ -26,18 +26,6 @@ NUMERIC_FEATURES: tuple[str, ...] = (
     "digit_ratio",  # digits / characters (prices, model numbers: factual sentences)
 )
 TEXT_INPUT = "reviewText"  # name of the ONNX string input, [N, 1]
-
-
-def model_texts(texts: Iterable[object]) -> list[str]:
-    """The strings every model input is computed from, in training, serving and drift alike.
-
-    Cleaned (markup, entities, whitespace) as the preprocessing job cleans its training rows, so a
-    review typed or scraped differently at serving time gets the features it would have had in training;
-    then normalised (`data.cleaning.normalize_text`: compatibility forms, accents, sharp s) so that every
-    model's own lowercasing (scikit-learn, the ONNX graph's StringNormalizer, a BERT tokenizer) gives the
-    same result. Non-strings become "".
-    """
-    return [normalize_text(clean_text(t)) for t in texts]
 
 
 def numeric_feature_row(text: str) -> list[float]:

@@ -37,7 +37,7 @@ def proportions(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
 
 def label_distribution(labels: Sequence) -> dict:
     """Counts and fractions of negative, positive and neutral (missing label) rows."""
-    counts = {name: 0 for name in (*LABEL_NAMES.values(), NEUTRAL)}
+    counts = {name: 0 for name in (*LABEL_NAMES, NEUTRAL)}
     for label in labels:
         try:
             name = LABEL_NAMES[int(label)]

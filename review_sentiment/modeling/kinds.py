@@ -20,7 +20,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from review_sentiment.features.numeric import NUMERIC_FEATURES, TEXT_INPUT, model_texts, numeric_features
+from review_sentiment.data.cleaning import model_texts
+from review_sentiment.features.numeric import NUMERIC_FEATURES, TEXT_INPUT, numeric_features
 from review_sentiment.features.text import text_pipeline
 
 Params = dict[str, object]

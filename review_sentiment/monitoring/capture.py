@@ -1,27 +1,17 @@
-"""Reading captured inference traffic: tumbling windows and the data-capture JSON lines in S3.
+"""Reading captured inference traffic: tumbling windows over the data-capture lines in S3.
 
-Layout (written by the inference API, documented in README "Data capture"): objects under
-`datacapture/YYYY/MM/DD/HH/` (UTC hour of delivery), each holding newline-terminated JSON lines, one
-per served review:
-
-    {"eventVersion": "0",
-     "eventMetadata": {"eventId", "requestId", "inferenceTime": "2026-11-29T08:00:00.123Z"},
-     "model": {"name", "version", "kind"},
-     "captureData": {"endpointInput": {"data": {"features": {<NUMERIC_FEATURES>: float},
-                                                "textSketch": {"<bucket>": count}, ...}},
-                     "endpointOutput": {"data": {"label", "probabilities": {"negative", "positive"}}}}}
-
-A window is [start, end) in UTC, `window_minutes` long, aligned to multiples of its length since the
-epoch; a tick evaluates the last window that ended at least `delay_minutes` before it. A record
-belongs to the window of its `inferenceTime`. Lines that are not JSON, lack a field, or carry a
-time outside the window's hours are skipped and counted, never fatal. An object delivered before
-the window started cannot hold its records (delivery follows inference), so it is not read.
-Stdlib + numpy only.
+The lines are `review_sentiment.serving.capture.CaptureRecord`s (its module and docs/data_capture.md
+have the layout), under `datacapture/YYYY/MM/DD/HH/` (UTC hour of delivery). A window is [start, end)
+in UTC, `window_minutes` long, aligned to multiples of its length since the epoch; a tick evaluates the
+last window that ended at least `delay_minutes` before it. A record belongs to the window of its
+`inferenceTime`. Lines that are not records (not JSON, a field missing, a bad value) and records of
+other windows are skipped and counted, never fatal; a feature or probability that is not a number is
+kept as NaN. An object delivered before the window started cannot hold its records (delivery follows
+inference), so it is not read. Stdlib + numpy (+ Pydantic, through the record type) only.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -32,9 +22,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from review_sentiment.features.numeric import NUMERIC_FEATURES
+from review_sentiment.serving.capture import CAPTURE_PREFIX, CaptureLineError, CaptureRecord
 
-CAPTURE_PREFIX = "datacapture/"
-POSITIVE = "positive"
 READ_THREADS = 16
 
 
@@ -111,87 +100,12 @@ class CapturedWindow:
         )
 
 
-def capture_record(
-    features: dict[str, float],
-    sketch: dict[str, int],
-    probabilities: dict[str, float],
-    inference_time: datetime,
-    model: dict[str, str],
-    event_id: str = "",
-    request_id: str = "",
-) -> dict:
-    """One record in the capture layout above (as the inference API writes it; for tests, benchmarks)."""
-    label = max(probabilities, key=probabilities.get) if probabilities else ""
-    return {
-        "eventVersion": "0",
-        "eventMetadata": {
-            "eventId": event_id,
-            "requestId": request_id,
-            "inferenceTime": inference_time.astimezone(UTC)
-            .isoformat(timespec="milliseconds")
-            .replace("+00:00", "Z"),
-        },
-        "model": model,
-        "captureData": {
-            "endpointInput": {
-                "observedContentType": "application/json",
-                "mode": "INPUT",
-                "encoding": "JSON",
-                "data": {"features": features, "textSketch": sketch},
-            },
-            "endpointOutput": {
-                "observedContentType": "application/json",
-                "mode": "OUTPUT",
-                "encoding": "JSON",
-                "data": {"label": label, "probabilities": probabilities},
-            },
-        },
-    }
-
-
 def parse_time(value: object) -> datetime:
-    """ISO-8601 UTC time as written by the capture ("...Z" or an offset)."""
+    """An ISO 8601 time ("...Z" or an offset; none is read as UTC), such as a scheduled tick's `time`."""
     if not isinstance(value, str):
-        raise ValueError("inferenceTime is not a string")
+        raise ValueError(f"the time {value!r} is not an ISO 8601 string")
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _number(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return math.nan
-    return float(value)
-
-
-def parse_record(line: str | bytes) -> tuple[datetime, list[float], float, dict, str, str]:
-    """(inference time, features, P(positive), textSketch, label, model version) of one capture line.
-
-    Raises ValueError (or KeyError/TypeError) with the reason when the line is not a capture record.
-    A feature value that is missing or not a number becomes NaN (counted as non-finite by the PSI).
-    """
-    record = json.loads(line)
-    if not isinstance(record, dict):
-        raise ValueError("not a JSON object")
-    moment = parse_time(record["eventMetadata"]["inferenceTime"])
-    data_in = record["captureData"]["endpointInput"]["data"]
-    data_out = record["captureData"]["endpointOutput"]["data"]
-    features = data_in["features"]
-    if not isinstance(features, dict):
-        raise ValueError("features is not an object")
-    row = [_number(features.get(name)) for name in NUMERIC_FEATURES]
-    probabilities = data_out.get("probabilities") or {}
-    sketch = data_in.get("textSketch") or {}
-    if not isinstance(sketch, dict):
-        sketch = {}
-    model = record.get("model") or {}
-    return (
-        moment,
-        row,
-        _number(probabilities.get(POSITIVE)),
-        sketch,
-        str(data_out.get("label", "")),
-        str(model.get("version", "")),
-    )
 
 
 def read_lines(lines: Iterable[str | bytes], window: Window) -> CapturedWindow:
@@ -204,24 +118,18 @@ def read_lines(lines: Iterable[str | bytes], window: Window) -> CapturedWindow:
             continue
         read += 1
         try:
-            moment, row, prob, sketch, label, version = parse_record(line)
-        except json.JSONDecodeError:
-            skipped["not_json"] += 1
+            record = CaptureRecord.from_line(line)
+        except CaptureLineError as error:
+            skipped[error.reason] += 1
             continue
-        except (KeyError, TypeError, AttributeError):
-            skipped["missing_field"] += 1
-            continue
-        except ValueError:
-            skipped["bad_value"] += 1
-            continue
-        if not window.contains(moment):
+        if not window.contains(record.event_metadata.inference_time):
             outside += 1
             continue
-        rows.append(row)
-        probs.append(prob)
-        sketches.append(sketch)
-        labels[label] += 1
-        versions[version] += 1
+        rows.append(record.feature_row())
+        probs.append(record.positive_probability())
+        sketches.append(record.capture_data.endpoint_input.data.text_sketch)
+        labels[record.capture_data.endpoint_output.data.label] += 1
+        versions[record.model.version] += 1
     features = np.asarray(rows, dtype=np.float64).reshape(-1, len(NUMERIC_FEATURES))
     return CapturedWindow(
         window,

@@ -26,7 +26,8 @@ from enum import StrEnum
 
 import numpy as np
 
-from review_sentiment.features.numeric import NUMERIC_FEATURES, model_texts, numeric_features
+from review_sentiment.data.cleaning import model_texts
+from review_sentiment.features.numeric import NUMERIC_FEATURES, numeric_features
 from review_sentiment.features.profile import DEFAULT_BINS, bin_edges, proportions
 
 EPSILON = 1e-4  # floor for a bin's share: ln(0) is undefined
@@ -118,6 +119,17 @@ class PsiResult:
         return data
 
 
+def checked_pair(p: Sequence[float], q: Sequence[float], measure: str) -> tuple[np.ndarray, np.ndarray]:
+    """`p` and `q` as float64 vectors over the same bins; ValueError naming `measure` when their lengths
+    differ or are 0, or a value is negative or not finite."""
+    p, q = np.asarray(p, dtype=np.float64).ravel(), np.asarray(q, dtype=np.float64).ravel()
+    if p.size == 0 or p.shape != q.shape:
+        raise ValueError(f"{measure} needs two vectors of one non-zero length, got {p.size} and {q.size}")
+    if not (np.all(np.isfinite(p)) and np.all(np.isfinite(q))) or np.any(p < 0) or np.any(q < 0):
+        raise ValueError(f"{measure} needs finite, non-negative values")
+    return p, q
+
+
 def psi_from_proportions(
     expected: Sequence[float], actual: Sequence[float], epsilon: float = EPSILON
 ) -> float:
@@ -125,12 +137,7 @@ def psi_from_proportions(
 
     Raises ValueError when the lengths differ, a share is negative or not finite, or either side is empty.
     """
-    e = np.asarray(expected, dtype=np.float64).ravel()
-    a = np.asarray(actual, dtype=np.float64).ravel()
-    if e.size == 0 or e.shape != a.shape:
-        raise ValueError(f"PSI needs two share vectors of one non-zero length, got {e.size} and {a.size}")
-    if not (np.all(np.isfinite(e)) and np.all(np.isfinite(a))) or np.any(e < 0) or np.any(a < 0):
-        raise ValueError("PSI shares must be finite and non-negative")
+    e, a = checked_pair(expected, actual, "PSI")
     e, a = np.maximum(e, epsilon), np.maximum(a, epsilon)
     return float(np.sum((a - e) * np.log(a / e)))
 

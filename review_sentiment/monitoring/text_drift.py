@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from review_sentiment.features.text_sketch import SKETCH_BUCKETS
-from review_sentiment.monitoring.drift import InvalidReference, Status
+from review_sentiment.monitoring.drift import InvalidReference, Status, checked_pair
 
 # Defaults of monitoring.config (measured in benchmarks/bench_drift.py: held-out windows of 300 reviews
 # score 0.10-0.13 against the training split; a vocabulary shift in a quarter of the traffic scores 0.2+).
@@ -38,12 +38,7 @@ def jensen_shannon_distance(p: Sequence[float], q: Sequence[float]) -> float:
 
     Raises ValueError when the lengths differ, a value is negative or not finite, or a side sums to 0.
     """
-    p = np.asarray(p, dtype=np.float64).ravel()
-    q = np.asarray(q, dtype=np.float64).ravel()
-    if p.size == 0 or p.shape != q.shape:
-        raise ValueError(f"JS distance needs two vectors of one non-zero length, got {p.size} and {q.size}")
-    if not (np.all(np.isfinite(p)) and np.all(np.isfinite(q))) or np.any(p < 0) or np.any(q < 0):
-        raise ValueError("JS distance needs finite, non-negative values")
+    p, q = checked_pair(p, q, "JS distance")
     if p.sum() == 0 or q.sum() == 0:
         raise ValueError("JS distance needs two distributions with some mass")
     p, q = p / p.sum(), q / q.sum()

@@ -14,13 +14,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from review_sentiment.data.schema import LABEL_NAMES
+from review_sentiment.serving.champion import Champion
+
 MAX_TEXT_CHARS = 32_768  # characters of reviewText (the longest shipped or Kindle review is far shorter)
 MAX_SUMMARY_CHARS = 1_024
 MAX_FIELD_CHARS = 256
 MAX_BATCH = 100  # reviews per /batch_predict request
 MAX_BODY_BYTES = 4 * 1024 * 1024  # request body, under Lambda's 6 MB synchronous payload limit
 
-Label = Literal["negative", "positive"]  # serving.onnx_model.LABEL_NAMES
+Label = Literal[LABEL_NAMES]
 ShortText = Annotated[str, Field(max_length=MAX_FIELD_CHARS)]
 Count = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
@@ -90,6 +93,10 @@ class ModelRef(BaseModel):
     name: str = Field(description="Registered model name (MLflow registry).")
     version: str = Field(description="Registry version.")
     kind: str = Field(description="Model kind, e.g. logreg, mlp.")
+
+    @classmethod
+    def of(cls, champion: Champion) -> ModelRef:
+        return cls(name=champion.model_name, version=champion.version, kind=champion.model_kind)
 
 
 class Probabilities(BaseModel):
@@ -171,3 +178,17 @@ class ModelInfo(BaseModel):
         description="The model card's figures: test_macro_f1, test_accuracy, val_macro_f1, onnx_p50_ms, ..."
     )
     previousVersion: str | None = Field(default=None, description="What a rollback would serve.")
+
+    @classmethod
+    def of(cls, champion: Champion) -> ModelInfo:
+        """The champion as the API describes it (the model card's figures, or at least its test macro-F1)."""
+        return cls(
+            name=champion.model_name,
+            version=champion.version,
+            kind=champion.model_kind,
+            promotedAt=champion.promoted_at or None,
+            runId=champion.run_id,
+            modelUri=champion.model_uri,
+            metrics=dict(champion.metrics) or {"test_macro_f1": champion.test_macro_f1},
+            previousVersion=(champion.previous or {}).get("version"),
+        )

@@ -1,6 +1,6 @@
 """Reading a JSON request body as HTTP says to, and RFC 9457 problem details for every client mistake.
 
-`json_body` takes what API Gateway hands over (headers, body, the base64 flag) and returns the parsed
+`json_body` takes what API Gateway hands over (Content-Type, body, the base64 flag) and returns the parsed
 JSON or raises `ClientProblem` with the right status: 415 for a media type other than application/json
 or a charset other than UTF-8 (RFC 8259: JSON is UTF-8), 413 for a body over the size cap, 400 for an
 empty body, a broken base64 encoding, bytes that are not UTF-8, or text that is not JSON. Validation of
@@ -20,7 +20,8 @@ JSON_MEDIA_TYPE = "application/json"
 
 
 class ClientProblem(Exception):
-    """A request the client must change; `problem()` is its RFC 9457 body, `headers` go with it."""
+    """A request the client must change: its status, detail and field errors make its RFC 9457 body
+    (`problem`), `headers` go with the answer."""
 
     def __init__(
         self,
@@ -34,9 +35,6 @@ class ClientProblem(Exception):
         self.detail = detail
         self.errors = errors
         self.headers = dict(headers or {})
-
-    def problem(self, instance: str | None = None, request_id: str | None = None) -> dict:
-        return problem(self.status, self.detail, instance=instance, request_id=request_id, errors=self.errors)
 
 
 def problem(
@@ -74,14 +72,6 @@ def parse_media_type(value: str) -> tuple[str, dict[str, str]]:
     return kind.strip().lower(), params
 
 
-def header(headers: Mapping[str, str] | None, name: str) -> str | None:
-    """A header's value, whatever the case of its name."""
-    for key, value in (headers or {}).items():
-        if key.lower() == name.lower():
-            return value
-    return None
-
-
 def check_media_type(content_type: str | None) -> None:
     """Raises 415 unless the body is application/json in UTF-8; no Content-Type is read as JSON."""
     if content_type is None or not content_type.strip():
@@ -116,11 +106,9 @@ def body_bytes(body: str | None, is_base64_encoded: bool) -> bytes:
         ) from None
 
 
-def json_body(
-    headers: Mapping[str, str] | None, body: str | None, is_base64_encoded: bool, max_bytes: int
-) -> object:
+def json_body(content_type: str | None, body: str | None, is_base64_encoded: bool, max_bytes: int) -> object:
     """The parsed JSON of a request body; raises ClientProblem (400, 413, 415) saying what to change."""
-    check_media_type(header(headers, "content-type"))
+    check_media_type(content_type)
     raw = body_bytes(body, is_base64_encoded)
     if len(raw) > max_bytes:
         raise ClientProblem(

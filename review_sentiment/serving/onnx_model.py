@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from review_sentiment.data.schema import LABEL_NAMES
 from review_sentiment.features.numeric import NUMERIC_FEATURES, TEXT_INPUT, onnx_inputs
 
 LABEL_OUTPUT = "label"
 PROBABILITIES_OUTPUT = "probabilities"
-LABEL_NAMES = ("negative", "positive")  # index = label; the same as review_sentiment.data.schema.LABEL_NAMES
 FEATURE_INPUTS = (TEXT_INPUT, *NUMERIC_FEATURES)
 
 
@@ -69,9 +69,15 @@ class OnnxSentimentModel:
         return labels.astype(np.int64), probabilities
 
     def predict(self, texts: list[str]) -> list[dict]:
-        """One dict per text: label name, label index and the probability of the positive class."""
+        """One dict per text: `label` (its name, data.schema.LABEL_NAMES), `label_index`,
+        `positive_probability` and `probabilities` ({label name: probability}, as the graph computed them)."""
         labels, probabilities = self.predict_proba(texts)
         return [
-            {"label": LABEL_NAMES[int(label)], "label_index": int(label), "positive_probability": float(p[1])}
+            {
+                "label": LABEL_NAMES[int(label)],
+                "label_index": int(label),
+                "positive_probability": float(p[1]),
+                "probabilities": {name: float(value) for name, value in zip(LABEL_NAMES, p, strict=True)},
+            }
             for label, p in zip(labels, probabilities, strict=True)
         ]

@@ -3,7 +3,7 @@
 The tokenizer travels inside the exported ONNX graph (metadata entry TOKENIZER_METADATA_KEY holds the
 whole `tokenizer.json`, with its truncation and padding), so every model version carries exactly the
 tokenizer it was trained with. Training and serving encode through this one class: the text goes
-through `features.numeric.model_texts` (cleaning and the shared normalisation) and then through the
+through `data.cleaning.model_texts` (cleaning and the shared normalisation) and then through the
 tokenizer's own normaliser (a BERT tokenizer lowercases and strips accents; after `model_texts` that is
 plain lowercasing, the same as scikit-learn's).
 """
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 from tokenizers import Tokenizer
 
-from review_sentiment.features.numeric import model_texts
+from review_sentiment.data.cleaning import model_texts
 
 TOKENIZER_METADATA_KEY = "tokenizer_json"
 INPUT_IDS, ATTENTION_MASK = "input_ids", "attention_mask"

@@ -1,8 +1,8 @@
 """Helpers of the drift tests: the references a promotion leaves, and captured traffic in the capture layout.
 
-`capture_lines` writes what the inference API writes for each served review (monitoring.capture's
-layout: features and text sketch of the model text, the model's probabilities), so the monitor can be
-tested on captured traffic of any texts with a real ONNX model.
+`capture_lines` writes what the inference API writes for each served review (the serving service's
+calls: the model's `predict`, then `CaptureRecord.of` on each model text and `to_line`), so the monitor
+can be tested on captured traffic of any texts with a real ONNX model.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
+from review_sentiment.data.cleaning import model_texts
 from review_sentiment.data.datasets import assign_split, load_shipped, with_labels
-from review_sentiment.features.numeric import NUMERIC_FEATURES, model_texts, numeric_features
+from review_sentiment.features.numeric import numeric_features
 from review_sentiment.features.profile import prediction_profile, reference_profile
-from review_sentiment.features.text_sketch import text_sketch
-from review_sentiment.monitoring.capture import capture_record
-from review_sentiment.serving.onnx_model import LABEL_NAMES, OnnxSentimentModel
+from review_sentiment.serving.api_models import ModelRef
+from review_sentiment.serving.capture import CAPTURE_PREFIX, CaptureRecord
+from review_sentiment.serving.onnx_model import OnnxSentimentModel
 
 
 def training_profile(seed: int = 42) -> dict:
@@ -44,34 +45,31 @@ def capture_lines(
     version: str = "1",
     name: str = "review-sentiment",
 ) -> list[str]:
-    """One capture line per text, as the inference API writes them at `when`."""
-    cleaned = model_texts(texts)
-    features = numeric_features(cleaned)
-    _, probabilities = model.predict_proba(texts)
-    lines = []
-    for i, text in enumerate(cleaned):
-        record = capture_record(
-            dict(zip(NUMERIC_FEATURES, map(float, features[i]), strict=True)),
-            text_sketch(text),
-            {LABEL_NAMES[k]: float(probabilities[i][k]) for k in range(len(LABEL_NAMES))},
-            when,
-            {"name": name, "version": version, "kind": "logreg"},
-            event_id=str(uuid.uuid4()),
+    """One capture line per text (newline-terminated), as the inference API writes them at `when`."""
+    served = ModelRef(name=name, version=version, kind="logreg")
+    return [
+        CaptureRecord.of(
+            model=served,
             request_id=str(uuid.uuid4()),
-        )
-        lines.append(json.dumps(record))
-    return lines
+            model_text=text,
+            label=prediction["label"],
+            probabilities=prediction["probabilities"],
+            now=when,
+        ).to_line()
+        for text, prediction in zip(model_texts(texts), model.predict(texts), strict=True)
+    ]
 
 
 def put_capture(
     s3, bucket: str, lines: list[str], per_object: int = 100, now: datetime | None = None
 ) -> list[str]:
-    """Writes the lines as capture objects under datacapture/YYYY/MM/DD/HH/ (delivery hour = now)."""
+    """Writes the lines as capture objects under datacapture/YYYY/MM/DD/HH/ (delivery hour = now); a line
+    without its newline gets one."""
     now = now or datetime.now(UTC)
     keys = []
     for start in range(0, len(lines), per_object):
-        key = f"datacapture/{now:%Y/%m/%d/%H}/capture-{now:%Y-%m-%d-%H-%M-%S}-{uuid.uuid4()}"
-        body = "".join(line + "\n" for line in lines[start : start + per_object]).encode()
+        key = f"{CAPTURE_PREFIX}{now:%Y/%m/%d/%H}/capture-{now:%Y-%m-%d-%H-%M-%S}-{uuid.uuid4()}"
+        body = "".join(line.rstrip("\n") + "\n" for line in lines[start : start + per_object]).encode()
         s3.put_object(Bucket=bucket, Key=key, Body=body)
         keys.append(key)
     return keys

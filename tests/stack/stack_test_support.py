@@ -21,10 +21,15 @@ TRAINING = {"model_kinds": ["logreg"], "trials_per_kind": 1}  # local cloud runs
 
 
 def load_handler(name: str):
-    """functions/<name>/app.py as a fresh module (module-level clients are created inside the mock)."""
+    """functions/<name>/app.py as a fresh module, its folder's other modules fresh too and importable by
+    name, as Lambda's task root makes them (module-level clients are created inside the mock)."""
+    folder = FUNCTIONS / name
     module_name = f"stack_function_{name}"
-    sys.modules.pop(module_name, None)
-    spec = importlib.util.spec_from_file_location(module_name, FUNCTIONS / name / "app.py")
+    for sibling in [module_name, *(p.stem for p in folder.glob("*.py") if p.name != "app.py")]:
+        sys.modules.pop(sibling, None)
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+    spec = importlib.util.spec_from_file_location(module_name, folder / "app.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     spec.loader.exec_module(module)

@@ -9,7 +9,8 @@ import json
 import pytest
 from stack_test_support import load_handler
 
-from review_sentiment.serving.capture import capture_line, capture_record, parse_capture_lines
+from review_sentiment.serving.api_models import ModelRef
+from review_sentiment.serving.capture import CaptureRecord, read_records
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics")
 
@@ -28,23 +29,31 @@ def logs_message(lines: list[str], kind: str = "DATA_MESSAGE") -> dict:
 
 
 def capture(request_id: str) -> str:
-    return capture_line(
-        capture_record(
-            request_id=request_id,
-            model={"name": "m", "version": "1", "kind": "logreg"},
-            model_text="Loved it",
-            label="positive",
-            probabilities={"negative": 0.2, "positive": 0.8},
-        )
-    )
+    return CaptureRecord.of(
+        request_id=request_id,
+        model=ModelRef(name="m", version="1", kind="logreg"),
+        model_text="Loved it",
+        label="positive",
+        probabilities={"negative": 0.2, "positive": 0.8},
+    ).to_line()
 
 
 def test_capture_lines_are_kept_and_everything_else_dropped(aws_mock, lambda_context):
     handler = load_handler("capture_delivery")
+    captured = [capture("r1"), capture("r2")]
     event = {
         "records": [
             firehose_record(
-                "a", logs_message(["START RequestId: r1\n", capture("r1"), capture("r2"), "END\n"])
+                "a",
+                logs_message(
+                    [
+                        "START RequestId: r1\n",
+                        captured[0],
+                        '{"level":"INFO","message":"request rejected"}\n',
+                        captured[1],
+                        "END\n",
+                    ]
+                ),
             ),
             firehose_record("b", logs_message(["REPORT RequestId: r1\tDuration: 1 ms\n"])),
             firehose_record("c", logs_message([], kind="CONTROL_MESSAGE")),
@@ -60,5 +69,6 @@ def test_capture_lines_are_kept_and_everything_else_dropped(aws_mock, lambda_con
     ]
     text = base64.b64decode(records[0]["data"]).decode()
     assert text.endswith("\n")
-    parsed = parse_capture_lines(text.splitlines())
-    assert [r["eventMetadata"]["requestId"] for r in parsed.records] == ["r1", "r2"] and parsed.skipped == 0
+    assert text == "".join(captured)  # the lines as the function wrote them, and nothing else
+    parsed = read_records(text.splitlines())
+    assert [r.event_metadata.request_id for r in parsed.records] == ["r1", "r2"] and not parsed.skipped

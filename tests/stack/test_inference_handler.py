@@ -1,7 +1,7 @@
 """Unit tests of the inference Lambda through API Gateway proxy events, on moto, with a real ONNX model.
 
 The same behaviour is checked through the API Gateway URL of the embedded local cloud in
-tests/stack/test_inference_api_local_cloud.py; these run in a second and cover more cases.
+tests/stack/test_stack_local_cloud_api.py; these run in a second and cover more cases.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from stack_test_support import CHAMPION_PARAMETER, load_handler
 
 from review_sentiment import aws
 from review_sentiment.serving.api_models import MAX_BATCH, MAX_TEXT_CHARS
-from review_sentiment.serving.capture import parse_capture_lines
+from review_sentiment.serving.capture import read_records
 from review_sentiment.serving.champion import Champion, promoted, read_champion, rolled_back, write_champion
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics")
@@ -121,19 +121,23 @@ def test_each_answered_review_is_one_capture_line_in_the_log(serving, lambda_con
         serving,
         lambda_context,
         "/batch_predict",
-        {"reviews": [{"reviewText": "ok"}, {"x": 1}, {"reviewText": "bad"}]},
+        {"reviews": [{"reviewText": "ok", "overall": 4}, {"x": 1}, {"reviewText": "bad"}]},
     )
-    parsed = parse_capture_lines(capsys.readouterr().out.splitlines())
+    parsed = read_records(capsys.readouterr().out.splitlines())
     assert len(parsed.records) == 3  # the invalid batch item is not captured
     first = parsed.records[0]
-    assert first["eventMetadata"]["requestId"] == REQUEST_ID
-    assert first["model"] == {"name": "review-sentiment", "version": "1", "kind": "logreg"}
-    assert first["captureData"]["endpointInput"]["data"]["features"]["exclamation_count"] == 1.0
-    assert "reviewText" not in first["captureData"]["endpointInput"]["data"]
+    assert first.event_metadata.request_id == REQUEST_ID
+    assert first.model.model_dump() == {"name": "review-sentiment", "version": "1", "kind": "logreg"}
+    assert first.capture_data.endpoint_input.data.features["exclamation_count"] == 1.0
+    assert first.capture_data.endpoint_input.data.review_text is None
+    # the rating a request carries is kept (ground truth), and only then
+    assert [r.capture_data.endpoint_input.data.overall for r in parsed.records] == [None, 4.0, None]
+    # raw text is a setting of the environment (read when it starts)
     monkeypatch.setenv("CAPTURE_RAW_TEXT", "true")
+    serving = load_handler("inference")
     call(serving, lambda_context, "/predict", {"reviewText": "Loved it!"})
-    [record] = parse_capture_lines(capsys.readouterr().out.splitlines()).records
-    assert record["captureData"]["endpointInput"]["data"]["reviewText"] == "Loved it!"
+    [record] = read_records(capsys.readouterr().out.splitlines()).records
+    assert record.capture_data.endpoint_input.data.review_text == "Loved it!"
 
 
 def problem_of(handler, context, path, body=None, **kwargs) -> tuple[int, dict, dict]:
@@ -267,7 +271,7 @@ def test_a_warm_environment_follows_promotion_and_rollback(serving, lambda_conte
     assert call(serving, lambda_context, "/model", method="GET")[1]["previousVersion"] == "1"
     write_champion(ssm, CHAMPION_PARAMETER, rolled_back(read_champion(ssm, CHAMPION_PARAMETER)))
     assert version() == "1"
-    assert serving.models().loads == 3  # one load per version change, none for the unchanged calls
+    assert serving.routes.service().models.loads == 3  # one load per version change, none for the same
 
 
 @pytest.mark.slow

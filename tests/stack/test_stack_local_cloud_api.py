@@ -19,7 +19,7 @@ from stack_test_support import REPO_ROOT
 
 from review_sentiment import aws
 from review_sentiment.serving.api_models import MAX_BATCH, MAX_TEXT_CHARS
-from review_sentiment.serving.capture import CAPTURE_PREFIX, parse_capture_lines
+from review_sentiment.serving.capture import CAPTURE_PREFIX, CaptureRecord, read_records
 
 pytestmark = [pytest.mark.slow, pytest.mark.localcloud]
 
@@ -132,14 +132,14 @@ def test_each_client_mistake_gets_one_problem_shape_and_never_a_5xx(
         assert field in [e["field"] for e in answer["errors"]], answer
 
 
-def capture_records(stack) -> list[dict]:
+def capture_records(stack) -> list[CaptureRecord]:
     s3 = aws.client("s3")
     bucket = stack["InferenceCaptureBucketName"]
     records = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=CAPTURE_PREFIX):
         for obj in page.get("Contents", []):
             text = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read().decode()
-            records += parse_capture_lines(text.splitlines()).records
+            records += read_records(text.splitlines()).records
     return records
 
 
@@ -167,23 +167,22 @@ def test_every_answered_review_is_captured_once_even_when_environments_are_recyc
         records = [
             r
             for r in capture_records(stack)
-            if r["eventMetadata"]["requestId"] in expected | {batch["requestId"]}
+            if r.event_metadata.request_id in expected | {batch["requestId"]}
         ]
         if len(records) >= len(texts) + 6 or time.monotonic() > deadline:
             break
         time.sleep(2)
     # THEN each answered review is there exactly once, with what the model answered
-    singles = [r for r in records if r["eventMetadata"]["requestId"] in expected]
-    assert sorted(r["eventMetadata"]["requestId"] for r in singles) == sorted(expected)
-    assert len([r for r in records if r["eventMetadata"]["requestId"] == batch["requestId"]]) == 6
-    assert len({r["eventMetadata"]["eventId"] for r in records}) == len(records)
+    singles = [r for r in records if r.event_metadata.request_id in expected]
+    assert sorted(r.event_metadata.request_id for r in singles) == sorted(expected)
+    assert len([r for r in records if r.event_metadata.request_id == batch["requestId"]]) == 6
+    assert len({r.event_metadata.event_id for r in records}) == len(records)
     by_request = {a[2]["requestId"]: a[2] for a in answers}
     for record in singles:
-        output = record["captureData"]["endpointOutput"]["data"]
-        assert output["label"] == by_request[record["eventMetadata"]["requestId"]]["label"]
-        assert (
-            "reviewText" not in record["captureData"]["endpointInput"]["data"]
-        )  # raw text is off by default
+        answer = by_request[record.event_metadata.request_id]
+        assert record.capture_data.endpoint_output.data.label == answer["label"]
+        assert record.capture_data.endpoint_output.data.probabilities == answer["probabilities"]
+        assert record.capture_data.endpoint_input.data.review_text is None  # raw text is off by default
     # AND the objects follow the documented layout: datacapture/YYYY/MM/DD/HH/
     keys = [
         o["Key"]

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from review_sentiment.data.cleaning import model_texts
 from review_sentiment.features.numeric import (
     NUMERIC_FEATURES,
     TEXT_INPUT,
-    model_texts,
     numeric_feature_row,
     numeric_features,
     onnx_inputs,

@@ -12,7 +12,7 @@ from skl2onnx import convert_sklearn
 from skl2onnx.common.data_types import StringTensorType
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from review_sentiment.data.schema import LABEL_NAMES as SCHEMA_LABEL_NAMES
+from review_sentiment.data.schema import LABEL_NAMES
 from review_sentiment.features import text as text_features
 from review_sentiment.features.numeric import NUMERIC_FEATURES, TEXT_INPUT
 from review_sentiment.modeling.kinds import DEFAULT_PARAMS, build_pipeline, model_frame
@@ -24,7 +24,7 @@ from review_sentiment.modeling.onnx_export import (
     probe_texts,
     to_onnx,
 )
-from review_sentiment.serving.onnx_model import LABEL_NAMES, ModelInputMismatch, OnnxSentimentModel
+from review_sentiment.serving.onnx_model import ModelInputMismatch, OnnxSentimentModel
 
 # skl2onnx 1.20 passes booleans where onnx expects ints; harmless until onnx 7.34.
 pytestmark = pytest.mark.filterwarnings("ignore:Field onnx.AttributeProto.ints:DeprecationWarning")
@@ -143,7 +143,10 @@ def test_predictions_carry_label_names_and_metadata(logreg):
     assert model.metadata["model_kind"] == "logreg"
     out = model.predict(["Loved it, wonderful story!", "Awful. Waste of money."])
     assert [o["label"] for o in out] == ["positive", "negative"]
-    assert tuple(SCHEMA_LABEL_NAMES.values()) == LABEL_NAMES
+    for o in out:  # probabilities by the data contract's label names, the label the most probable
+        assert tuple(o["probabilities"]) == LABEL_NAMES
+        assert o["label"] == max(o["probabilities"], key=o["probabilities"].get)
+        assert o["positive_probability"] == o["probabilities"]["positive"]
 
 
 # --- FINDINGS pitfalls, one test each ---------------------------------------------------------------------

@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from review_sentiment.features.numeric import model_texts
+from review_sentiment.data.cleaning import model_texts
 from review_sentiment.modeling import transformer
 from review_sentiment.modeling.onnx_export import NORMALISATION_PROBES, parity, probe_texts
 from review_sentiment.serving.onnx_model import OnnxSentimentModel
@@ -58,7 +58,7 @@ def test_served_like_every_kind_from_the_graph_alone(graph):
     assert labels.shape == (3,) and proba.shape == (3, 2)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-5)
     out = model.predict(["Loved it!"])
-    assert set(out[0]) == {"label", "label_index", "positive_probability"}
+    assert set(out[0]) == {"label", "label_index", "positive_probability", "probabilities"}
 
 
 def test_unicode_texts_score_as_their_ascii_spelling_and_the_tokenizer_agrees(fitted, graph):

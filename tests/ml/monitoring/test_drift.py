@@ -8,7 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from review_sentiment.features.numeric import NUMERIC_FEATURES, model_texts, numeric_features
+from review_sentiment.data.cleaning import model_texts
+from review_sentiment.features.numeric import NUMERIC_FEATURES, numeric_features
 from review_sentiment.monitoring.drift import (
     EPSILON,
     BinnedReference,

@@ -12,7 +12,7 @@ import pytest
 from review_sentiment.features.numeric import NUMERIC_FEATURES
 from review_sentiment.features.profile import text_sketch_profile
 from review_sentiment.features.text_sketch import SKETCH_BUCKETS, text_sketch
-from review_sentiment.monitoring.capture import Window, capture_record, read_lines
+from review_sentiment.monitoring.capture import Window, read_lines
 from review_sentiment.monitoring.config import DriftConfig, InvalidDriftConfig
 from review_sentiment.monitoring.drift import InvalidReference, Status
 from review_sentiment.monitoring.text_drift import (
@@ -21,6 +21,8 @@ from review_sentiment.monitoring.text_drift import (
     score_text,
     window_bucket_counts,
 )
+from review_sentiment.serving.api_models import ModelRef
+from review_sentiment.serving.capture import CaptureRecord
 
 
 # --- Jensen-Shannon distance ----------------------------------------------------------------------
@@ -109,15 +111,18 @@ def test_a_tick_evaluates_the_last_complete_window():
 
 
 def line(when: datetime, **features) -> str:
-    values = {name: 1.0 for name in NUMERIC_FEATURES} | features
-    record = capture_record(
-        values,
-        {"7": 2},
-        {"negative": 0.2, "positive": 0.8},
-        when,
-        {"name": "m", "version": "4", "kind": "logreg"},
+    """A capture line of `when` whose features are 1.0 but for `features` and whose sketch is {"7": 2}."""
+    record = CaptureRecord.of(
+        model=ModelRef(name="m", version="4", kind="logreg"),
+        request_id="r",
+        model_text="some text",
+        label="positive",
+        probabilities={"negative": 0.2, "positive": 0.8},
+        now=when,
     )
-    return json.dumps(record)
+    record.capture_data.endpoint_input.data.features = {name: 1.0 for name in NUMERIC_FEATURES} | features
+    record.capture_data.endpoint_input.data.text_sketch = {"7": 2}
+    return record.to_line()
 
 
 def test_capture_lines_of_the_window_become_columns_and_the_rest_is_counted():

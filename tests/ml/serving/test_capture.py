@@ -1,53 +1,55 @@
-"""Data-capture records: the documented layout (docs/data_capture.md), and readers that skip bad lines."""
+"""Data-capture records: the documented layout (docs/data_capture.md), one writer and one reader of it."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+import math
+from datetime import UTC, datetime, timedelta
 
-from review_sentiment.features.numeric import NUMERIC_FEATURES, model_texts
+import pytest
+
+from review_sentiment.data.cleaning import model_texts
+from review_sentiment.features.numeric import NUMERIC_FEATURES
 from review_sentiment.features.text_sketch import text_sketch
-from review_sentiment.serving.capture import (
-    capture_line,
-    capture_lines_from_log_events,
-    capture_record,
-    parse_capture_lines,
-)
+from review_sentiment.serving.api_models import ModelRef
+from review_sentiment.serving.capture import CaptureLineError, CaptureRecord, read_records
 
-MODEL = {"name": "review-sentiment", "version": "3", "kind": "logreg"}
+MODEL = ModelRef(name="review-sentiment", version="3", kind="logreg")
 
 
-def record(raw_text=None) -> dict:
+def record(raw_text=None, overall=None) -> CaptureRecord:
     [text] = model_texts(["Loved   it &amp; the <br/>ending!!"])
-    return capture_record(
+    return CaptureRecord.of(
         request_id="req-1",
         model=MODEL,
         model_text=text,
         label="positive",
         probabilities={"negative": 0.1, "positive": 0.9},
         raw_text=raw_text,
+        overall=overall,
         now=datetime(2026, 11, 29, 8, 0, 0, 123456, tzinfo=UTC),
     )
 
 
-def test_a_record_has_exactly_the_documented_shape():
-    value = record()
+def test_a_line_has_exactly_the_documented_shape():
+    value = json.loads(record().to_line())
+    assert list(value) == ["eventVersion", "eventMetadata", "model", "captureData"]
     assert value["eventVersion"] == "0"
     assert value["eventMetadata"]["requestId"] == "req-1"
     assert value["eventMetadata"]["inferenceTime"] == "2026-11-29T08:00:00.123Z"
     assert len(value["eventMetadata"]["eventId"]) == 36
-    assert value["model"] == MODEL
+    assert value["model"] == MODEL.model_dump()
     endpoint_input = value["captureData"]["endpointInput"]
     assert {k: endpoint_input[k] for k in ("observedContentType", "mode", "encoding")} == {
         "observedContentType": "application/json",
         "mode": "INPUT",
         "encoding": "JSON",
     }
+    assert list(endpoint_input["data"]) == ["features", "textSketch"]  # no raw text, no rating
     assert list(endpoint_input["data"]["features"]) == list(NUMERIC_FEATURES)
     assert endpoint_input["data"]["features"]["exclamation_count"] == 2.0
     # computed on the cleaned model text, as the model saw it
     assert endpoint_input["data"]["textSketch"] == text_sketch("Loved it & the ending!!")
-    assert "reviewText" not in endpoint_input["data"]
     assert value["captureData"]["endpointOutput"]["mode"] == "OUTPUT"
     assert value["captureData"]["endpointOutput"]["data"] == {
         "label": "positive",
@@ -55,29 +57,87 @@ def test_a_record_has_exactly_the_documented_shape():
     }
 
 
-def test_raw_text_is_stored_only_when_given():
-    assert record(raw_text="Loved it")["captureData"]["endpointInput"]["data"]["reviewText"] == "Loved it"
+def test_raw_text_and_the_requests_rating_are_stored_only_when_given():
+    line = record(raw_text="Loved it", overall=5).to_line()
+    data = json.loads(line)["captureData"]["endpointInput"]["data"]
+    assert (data["reviewText"], data["overall"]) == ("Loved it", 5.0)
 
 
-def test_a_line_is_one_newline_terminated_json_object_even_with_newlines_in_the_text():
-    line = capture_line(record(raw_text="two\nlines"))
-    assert line.endswith("\n") and line.count("\n") == 1
-    assert json.loads(line)["captureData"]["endpointInput"]["data"]["reviewText"] == "two\nlines"
+def test_a_line_is_one_newline_terminated_ascii_json_object_even_with_newlines_in_the_text():
+    text = "two\nlines\u2028and a caf\u00e9\u0085"  # str.splitlines() also cuts at U+2028 and U+0085
+    line = record(raw_text=text).to_line()
+    assert line.endswith("\n") and line.splitlines() == [line[:-1]] and line.isascii()
+    assert CaptureRecord.from_line(line).capture_data.endpoint_input.data.review_text == text
+
+
+def test_what_to_line_writes_from_line_reads_back_the_same():
+    for written in (record(), record(raw_text="x", overall=1)):
+        line = written.to_line()
+        read = CaptureRecord.from_line(line)
+        assert read.model_dump(exclude={"event_metadata"}) == written.model_dump(exclude={"event_metadata"})
+        assert read.event_metadata.inference_time == written.event_metadata.inference_time.replace(
+            microsecond=123000
+        )  # milliseconds
+        assert CaptureRecord.from_line(line.encode()).to_line() == line
+
+
+def test_a_time_with_an_offset_or_none_is_read_as_utc():
+    line = record().to_line()
+    shifted = line.replace("2026-11-29T08:00:00.123Z", "2026-11-29T09:00:00.123+01:00")
+    naive = line.replace("2026-11-29T08:00:00.123Z", "2026-11-29T08:00:00.123")
+    for text in (shifted, naive):
+        moment = CaptureRecord.from_line(text).event_metadata.inference_time
+        assert moment == datetime(2026, 11, 29, 8, 0, 0, 123000, tzinfo=UTC)
+        assert moment.utcoffset() == timedelta(0)
+
+
+def test_fields_a_later_writer_adds_are_kept():
+    value = json.loads(record().to_line())
+    value["captureData"]["endpointInput"]["data"]["newField"] = [1, 2]
+    read = CaptureRecord.from_line(json.dumps(value))
+    assert json.loads(read.to_line())["captureData"]["endpointInput"]["data"]["newField"] == [1, 2]
+
+
+def test_values_that_are_not_numbers_read_as_nan():
+    value = json.loads(record().to_line())
+    value["captureData"]["endpointInput"]["data"]["features"]["text_len"] = None
+    value["captureData"]["endpointInput"]["data"]["features"].pop("digit_ratio")
+    value["captureData"]["endpointOutput"]["data"]["probabilities"]["positive"] = "high"
+    read = CaptureRecord.from_line(json.dumps(value))
+    row = read.feature_row()
+    assert math.isnan(row[NUMERIC_FEATURES.index("text_len")])
+    assert math.isnan(row[NUMERIC_FEATURES.index("digit_ratio")])
+    assert row[NUMERIC_FEATURES.index("exclamation_count")] == 2.0
+    assert math.isnan(read.positive_probability())
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("not json", "not_json"),
+        ('{"eventVersion": "0"', "not_json"),
+        ('{"level": "INFO", "message": "request rejected"}', "missing_field"),
+        ('{"eventVersion": "0"}', "missing_field"),
+        ("[1, 2]", "bad_value"),
+        ('{"eventMetadata": {"inferenceTime": 5}}', "bad_value"),  # a number is not a time here
+        ('"captureData"', "bad_value"),
+    ],
+)
+def test_a_line_that_is_not_a_record_says_why(line, reason):
+    with pytest.raises(CaptureLineError) as raised:
+        CaptureRecord.from_line(line)
+    assert raised.value.reason == reason
+
+
+def test_a_record_of_another_event_version_or_encoding_is_not_read():
+    for old, new in (('"eventVersion":"0"', '"eventVersion":"1"'), ('"encoding":"JSON"', '"encoding":"CSV"')):
+        with pytest.raises(CaptureLineError) as raised:
+            CaptureRecord.from_line(record().to_line().replace(old, new))
+        assert raised.value.reason == "bad_value"
 
 
 def test_readers_skip_and_count_lines_that_are_not_capture_records():
-    lines = [capture_line(record()), "not json", '{"level": "INFO"}', "", capture_line(record())]
-    parsed = parse_capture_lines("\n".join(lines).splitlines())
-    assert len(parsed.records) == 2 and parsed.skipped == 2
-
-
-def test_log_events_keep_only_capture_lines():
-    events = [
-        {"message": "START RequestId: x Version: $LATEST\n"},
-        {"message": capture_line(record())},
-        {"message": '{"level":"INFO","message":"request rejected"}\n'},
-        {"message": "REPORT RequestId: x\tDuration: 3 ms\n"},
-    ]
-    text, skipped = capture_lines_from_log_events(events)
-    assert skipped == 3
-    assert [json.loads(line)["eventMetadata"]["requestId"] for line in text.splitlines()] == ["req-1"]
+    text = record().to_line() + 'not json\n{"level": "INFO"}\n\n  \n' + record().to_line()
+    parsed = read_records(text.splitlines())
+    assert len(parsed.records) == 2
+    assert parsed.skipped == {"not_json": 1, "missing_field": 1}
