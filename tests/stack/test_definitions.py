@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from stack.package_sizes import load_template
 from stack_test_support import REPO_ROOT, training_result
 
+from local_cloud.package_sizes import load_template
 from review_sentiment.config import Thresholds
 from review_sentiment.modeling.behaviour import DIR, INV, MFT
 from review_sentiment.modeling.selection import Candidate, decide
