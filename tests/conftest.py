@@ -8,7 +8,8 @@ import pytest
 
 # `local_cloud`, `local_aws`, `local_cloud_env`, `sam_deploy`: one embedded LocalStack for the test session;
 # the `image` marker's gate (the Docker image's install test runs when its inputs change).
-pytest_plugins = ["local_cloud.pytest_plugin", "tests.local_cloud.image_gate"]
+# `aws_mock`, `tiny_model`, `inverted_model`, `tiny_transformer`: tests/support/fixtures.py.
+pytest_plugins = ["local_cloud.pytest_plugin", "tests.local_cloud.image_gate", "tests.support.fixtures"]
 
 
 @dataclass

@@ -26,7 +26,7 @@ def env(tmp_path):
         "SENTIMENT_MLFLOW_TRACKING_URI": "",
         "SENTIMENT_OPTUNA_STORAGE_URL": "",
         # a logistic regression on 1,000 sentences fails some minimum-functionality cases; the
-        # behavioural gate has its own tests (tests/stack/test_pipeline_handlers.py)
+        # behavioural gate has its own tests (tests/functions/test_pipeline_handlers.py)
         "SENTIMENT_MIN_MFT_PASS_RATE": "0",
     }
 

@@ -1,6 +1,6 @@
 """dashboards/ and observability/ checked by the tools of their formats: promtool (config, rules, rule unit
 tests) and hadolint; the Grafana dashboards' structure (their queries run against a real Prometheus in
-tests/stack/test_stack_local_cloud.py)."""
+tests/e2e/test_stack_local_cloud.py)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from stack_test_support import REPO_ROOT, training_result
 
 from local_cloud.package_sizes import load_template
 from review_sentiment.config import Thresholds
@@ -18,6 +17,7 @@ from review_sentiment.modeling.behaviour import DIR, INV, MFT
 from review_sentiment.modeling.selection import Candidate, decide
 from review_sentiment.pipeline import messages
 from review_sentiment.pipeline.plan import PipelineConfig, RunRequest
+from tests.support.stack import REPO_ROOT, training_result
 
 ASL = json.loads((REPO_ROOT / "state_machine" / "training_pipeline.asl.json").read_text())
 LAMBDA_RETRY = {"Lambda.ServiceException", "Lambda.TooManyRequestsException"}

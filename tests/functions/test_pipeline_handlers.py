@@ -7,7 +7,12 @@ import re
 
 import pytest
 from pydantic import ValidationError
-from stack_test_support import (
+
+from review_sentiment import aws
+from review_sentiment.pipeline.plan import InvalidRunRequest, NoInputData, RunPlan
+from review_sentiment.pipeline.selection_step import NoModelTrained
+from review_sentiment.serving.champion import Champion, write_champion
+from tests.support.stack import (
     CHAMPION_PARAMETER,
     CONFIG_PARAMETER,
     REPO_ROOT,
@@ -16,11 +21,6 @@ from stack_test_support import (
     run_plan,
     training_result,
 )
-
-from review_sentiment import aws
-from review_sentiment.pipeline.plan import InvalidRunRequest, NoInputData, RunPlan
-from review_sentiment.pipeline.selection_step import NoModelTrained
-from review_sentiment.serving.champion import Champion, write_champion
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics")
 

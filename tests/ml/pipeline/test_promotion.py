@@ -6,7 +6,6 @@ from __future__ import annotations
 import mlflow
 import onnx
 import pytest
-from stack_test_support import CHAMPION_PARAMETER, load_handler, put_json, run_plan, training_result
 
 from review_sentiment import aws
 from review_sentiment.config import Settings, Thresholds
@@ -15,6 +14,7 @@ from review_sentiment.modeling.selection import TrainingResult
 from review_sentiment.pipeline.local import select_and_promote
 from review_sentiment.serving.champion import NothingToRollBack, read_champion
 from stack.rollback import rollback
+from tests.support.stack import CHAMPION_PARAMETER, load_handler, put_json, run_plan, training_result
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics")
 

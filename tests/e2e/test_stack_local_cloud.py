@@ -14,7 +14,6 @@ import urllib.error
 import urllib.request
 
 import pytest
-from stack_test_support import TRAINING, run_pipeline
 
 from review_sentiment import aws
 from review_sentiment.config import Settings
@@ -22,6 +21,7 @@ from review_sentiment.data.datasets import assign_split, load_shipped, write_jso
 from review_sentiment.progress import Progress
 from stack import execution
 from stack.settings import SHIPPED_REVIEWS
+from tests.support.stack import TRAINING, run_pipeline
 
 pytestmark = [pytest.mark.slow, pytest.mark.localcloud]
 
@@ -148,7 +148,7 @@ def test_a_batch_rejected_by_validation_fails_clearly_and_the_champion_keeps_ser
 
 def test_metrics_of_the_runs_and_the_api_reach_prometheus(stack, served, local_cloud, tmp_path):
     # after the runs above (one promoted, one kept, two failed): the same stack, no extra pipeline run
-    from prometheus_check import run_check
+    from tests.support.prometheus import run_check
 
     if shutil.which("prometheus") is None:  # a failure, not a skip: `make test` installs it
         pytest.fail("no prometheus binary: `make prometheus` installs Debian's package", pytrace=False)

@@ -15,11 +15,11 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from stack_test_support import REPO_ROOT
 
 from review_sentiment import aws
 from review_sentiment.serving.api_models import MAX_BATCH, MAX_TEXT_CHARS
 from review_sentiment.serving.capture import CAPTURE_PREFIX, CaptureRecord, read_records
+from tests.support.stack import REPO_ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.localcloud]
 

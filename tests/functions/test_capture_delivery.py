@@ -7,10 +7,10 @@ import gzip
 import json
 
 import pytest
-from stack_test_support import load_handler
 
 from review_sentiment.serving.api_models import ModelRef
 from review_sentiment.serving.capture import CaptureRecord, read_records
+from tests.support.stack import load_handler
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics")
 

@@ -1,21 +1,15 @@
-"""Fixtures of the stack tests: moto-backed AWS with the handlers' environment, one small real ONNX model
-(trained once per session on shipped reviews), and the session's stack in the local cloud. The fake
-Lambda context (`lambda_context`) is tests/conftest.py's."""
+"""Fixtures shared by the handler, pipeline and end-to-end tests (a pytest plugin of tests/conftest.py):
+moto-backed AWS with the handlers' environment, and small real ONNX models trained once per session on
+shipped reviews. The fake Lambda context is tests/conftest.py's; the deployed stack is tests/e2e's."""
 
 from __future__ import annotations
 
 import os
 
 import pytest
-from stack_test_support import (
-    CHAMPION_PARAMETER,
-    CONFIG_PARAMETER,
-    TRAINING,
-    TinyModel,
-    run_pipeline,
-)
 
 from review_sentiment import aws
+from tests.support.stack import CHAMPION_PARAMETER, CONFIG_PARAMETER, TinyModel
 
 
 @pytest.fixture
@@ -102,60 +96,3 @@ def tiny_transformer() -> bytes:
     params = {"learning_rate": 1e-4, "epochs": 1, "max_length": 32, "frozen_layers": 0}
     fitted = transformer.fine_tune(params, ["good"], [1], seed=0, deadline=time.monotonic())
     return transformer.to_onnx(fitted, {"model_kind": "transformer"})
-
-
-@pytest.fixture(scope="session")
-def stack(local_cloud, tmp_path_factory):
-    """template.yaml deployed from nothing into the test session's local cloud (one stack per session).
-
-    test_stack_local_cloud.py runs first and expects no champion yet; the API tests use `champion`.
-    The drift monitor's schedule runs all session but decides nothing (a minimum window of a million
-    reviews) until test_stack_local_cloud_drift.py lowers it; a drift-triggered run trains one kind
-    with one trial.
-    """
-    from review_sentiment.progress import Progress
-    from stack import deployment
-    from stack.settings import StackSettings
-
-    state = tmp_path_factory.mktemp("stack")
-    settings = StackSettings(stack_name="review-sentiment-e2e", state_dir=state, resource_prefix="rs-e2e")
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in local_cloud.client_env().items():
-            patch.setenv(name, value)
-        aws.client.cache_clear()
-        # these tests check behaviour, not speed: no latency budget on a busy machine
-        yield deployment.deploy_stack(
-            local_cloud,
-            settings,
-            Progress(),
-            build_dir=state / "build",
-            extra_parameters={
-                "LatencyBudgetMs": "1000",
-                "DriftMinWindowRows": "1000000",
-                "DefaultModelKinds": "logreg",
-                "TrialsPerKind": "1",
-                # a drift-triggered run retrains on curated data, not on every batch the tests upload
-                "DriftRetrainKeyPrefix": "curated/",
-                # a 1-trial logistic regression fails minimum-functionality cases the gate checks
-                "MinMftPassRate": "0",
-            },
-        )
-    aws.client.cache_clear()
-
-
-@pytest.fixture(scope="session")
-def champion(stack):
-    """The serving champion's pointer; runs the pipeline on the shipped reviews when none was promoted."""
-    from review_sentiment.serving.champion import read_champion
-    from stack import execution
-    from stack.settings import SHIPPED_REVIEWS
-
-    parameter = stack["ChampionParameterName"]
-    current = read_champion(aws.client("ssm"), parameter)
-    if current is None:
-        raw_prefix = execution.upload_reviews(stack["RawBucketName"], SHIPPED_REVIEWS)
-        result = run_pipeline(stack, {"raw_prefix": raw_prefix, **TRAINING})
-        assert result.status == "SUCCEEDED", result.cause
-        current = read_champion(aws.client("ssm"), parameter)
-    assert current is not None
-    return current

@@ -6,8 +6,6 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from drift_support import capture_lines, outputs_profile, put_capture, training_profile
-from stack_test_support import CHAMPION_PARAMETER, load_handler, put_json
 
 from review_sentiment import aws
 from review_sentiment.monitoring.capture import Window
@@ -15,6 +13,8 @@ from review_sentiment.pipeline.plan import RunRequest
 from review_sentiment.serving.champion import Champion, write_champion
 from review_sentiment.serving.onnx_model import OnnxSentimentModel
 from stack.traffic import drifted, in_distribution
+from tests.support.drift import capture_lines, outputs_profile, put_capture, training_profile
+from tests.support.stack import CHAMPION_PARAMETER, load_handler, put_json
 
 DRIFT_CONFIG_PARAMETER = "/review-sentiment/test/drift-config"
 CONFIG = {"min_window_rows": 300, "window_minutes": 60, "cooldown_minutes": 60}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 
-from stack_test_support import REPO_ROOT
+from tests.support.stack import REPO_ROOT
 
 spec = importlib.util.spec_from_file_location("export_openapi", REPO_ROOT / "scripts" / "export_openapi.py")
 export_openapi = importlib.util.module_from_spec(spec)

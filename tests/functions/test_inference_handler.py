@@ -1,7 +1,7 @@
 """Unit tests of the inference Lambda through API Gateway proxy events, on moto, with a real ONNX model.
 
 The same behaviour is checked through the API Gateway URL of the embedded local cloud in
-tests/stack/test_stack_local_cloud_api.py; these run in a second and cover more cases.
+tests/e2e/test_stack_local_cloud_api.py; these run in a second and cover more cases.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ import base64
 import json
 
 import pytest
-from stack_test_support import CHAMPION_PARAMETER, load_handler
 
 from review_sentiment import aws
 from review_sentiment.serving.api_models import MAX_BATCH, MAX_TEXT_CHARS
 from review_sentiment.serving.capture import read_records
 from review_sentiment.serving.champion import Champion, promoted, read_champion, rolled_back, write_champion
+from tests.support.stack import CHAMPION_PARAMETER, load_handler
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics")
 
