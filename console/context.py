@@ -1,0 +1,123 @@
+"""What the console reads the stack through: its settings (environment variables, read once) and the
+clients, created lazily so that a part that is down costs only its own panels.
+
+Environment variables (`make ui` sets them for the local stack):
+  STACK_NAME                      the CloudFormation stack (default review-sentiment); its outputs name the
+                                  buckets, parameters and the state machine
+  AWS_ENDPOINT_URL                the local cloud (boto3 reads it itself; unset on AWS)
+  CONSOLE_API_URL                 the inference API's base URL (default: from the stack's outputs)
+  CONSOLE_PROMETHEUS_URL          Prometheus (default http://127.0.0.1:$PROMETHEUS_PORT, port 9090)
+  SENTIMENT_MLFLOW_TRACKING_URI   the MLflow tracking store (default: the local stack's SQLite file,
+                                  stack.settings.StackSettings)
+  SENTIMENT_REGISTERED_MODEL_NAME the registered model (default review-sentiment)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+from review_sentiment import aws
+from stack.settings import StackSettings
+
+ENV_API_URL = "CONSOLE_API_URL"
+ENV_PROMETHEUS_URL = "CONSOLE_PROMETHEUS_URL"
+ENV_PROMETHEUS_PORT = "PROMETHEUS_PORT"  # stack.metrics starts Prometheus there
+ENV_ENDPOINT_URL = "AWS_ENDPOINT_URL"
+
+
+class StackNotFound(LookupError):
+    """The stack is not deployed where the clients point; the message says what to run."""
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    stack_name: str
+    mlflow_tracking_uri: str
+    model_name: str
+    prometheus_url: str
+    api_url: str | None = None
+    endpoint_url: str | None = None  # the local cloud; None on AWS
+    region: str = aws.DEFAULT_REGION
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> ConsoleSettings:
+        env = os.environ if environ is None else environ
+        stack = StackSettings.from_env()
+        port = env.get(ENV_PROMETHEUS_PORT, "9090")
+        return cls(
+            stack_name=env.get("STACK_NAME") or stack.stack_name,
+            mlflow_tracking_uri=env.get("SENTIMENT_MLFLOW_TRACKING_URI") or stack.mlflow_tracking_uri,
+            model_name=env.get("SENTIMENT_REGISTERED_MODEL_NAME") or "review-sentiment",
+            prometheus_url=env.get(ENV_PROMETHEUS_URL) or f"http://127.0.0.1:{port}",
+            api_url=env.get(ENV_API_URL) or None,
+            endpoint_url=env.get(ENV_ENDPOINT_URL) or None,
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or aws.DEFAULT_REGION,
+        )
+
+
+class Console:
+    """The settings plus lazily made clients. `client(service)` makes a boto3 client (default: the
+    product's `review_sentiment.aws.client`); `mlflow_client()` an MLflow client on the tracking store.
+    Tests pass their own."""
+
+    def __init__(
+        self,
+        settings: ConsoleSettings,
+        client: Callable[[str], object] = aws.client,
+        mlflow_client: Callable[[], object] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.client = client
+        self._mlflow_client = mlflow_client
+        self._outputs: dict[str, str] | None = None
+
+    def outputs(self) -> dict[str, str]:
+        """The stack's outputs (read once; until the stack exists, every call asks again)."""
+        if self._outputs is None:
+            cfn = self.client("cloudformation")
+            try:
+                stack = cfn.describe_stacks(StackName=self.settings.stack_name)["Stacks"][0]
+            except cfn.exceptions.ClientError as exc:
+                where = self.settings.endpoint_url or "AWS"
+                raise StackNotFound(
+                    f"stack {self.settings.stack_name} is not deployed at {where} "
+                    f"({exc.response['Error'].get('Message', exc)}): run `make run`"
+                ) from None
+            self._outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        return self._outputs
+
+    def output(self, key: str) -> str:
+        outputs = self.outputs()
+        if key not in outputs:
+            raise StackNotFound(
+                f"stack {self.settings.stack_name} has no output {key}: redeploy it (`make run`)"
+            )
+        return outputs[key]
+
+    @property
+    def api_url(self) -> str:
+        """The API's base URL: CONSOLE_API_URL, else the local cloud's form of the stack's API, else the
+        InferenceApiUrl output (AWS)."""
+        if self.settings.api_url:
+            return self.settings.api_url.rstrip("/")
+        if self.settings.endpoint_url:
+            from stack.deployment import DeployedStack
+
+            return DeployedStack(self.outputs(), self.settings.endpoint_url.rstrip("/")).api_base_url
+        return self.output("InferenceApiUrl").rstrip("/")
+
+    def mlflow(self):
+        if self._mlflow_client is None:
+            from mlflow import MlflowClient
+
+            uri = self.settings.mlflow_tracking_uri
+            client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+            self._mlflow_client = lambda: client
+        return self._mlflow_client()
+
+    @cached_property
+    def stack_settings(self) -> StackSettings:
+        return StackSettings.from_env(stack_name=self.settings.stack_name)
