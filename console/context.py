@@ -7,9 +7,9 @@ Environment variables (`make ui` sets them for the local stack):
   AWS_ENDPOINT_URL                the local cloud (boto3 reads it itself; unset on AWS)
   CONSOLE_API_URL                 the inference API's base URL (default: from the stack's outputs)
   CONSOLE_PROMETHEUS_URL          Prometheus (default http://127.0.0.1:$PROMETHEUS_PORT, port 9090)
-  SENTIMENT_MLFLOW_TRACKING_URI   the MLflow tracking store (default: the local stack's SQLite file,
-                                  stack.settings.StackSettings)
-  SENTIMENT_REGISTERED_MODEL_NAME the registered model (default review-sentiment)
+  SENTIMENT_MLFLOW_TRACKING_URI   the MLflow tracking store (default: the stack's MlflowTrackingUri
+                                  parameter, which its Lambdas and training jobs use)
+  SENTIMENT_REGISTERED_MODEL_NAME the registered model (review_sentiment.config.Settings)
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from pathlib import Path
 
 from review_sentiment import aws
-from stack.settings import StackSettings
+from review_sentiment.config import Settings
+from stack.settings import ENV_STACK_NAME, StackSettings
 
 ENV_API_URL = "CONSOLE_API_URL"
 ENV_PROMETHEUS_URL = "CONSOLE_PROMETHEUS_URL"
@@ -32,29 +33,32 @@ class StackNotFound(LookupError):
     """The stack is not deployed where the clients point; the message says what to run."""
 
 
+class TrackingStoreMissing(LookupError):
+    """The MLflow tracking store does not exist yet; the message says what makes it."""
+
+
 @dataclass(frozen=True)
 class ConsoleSettings:
     stack_name: str
-    mlflow_tracking_uri: str
     model_name: str
     prometheus_url: str
     api_url: str | None = None
     endpoint_url: str | None = None  # the local cloud; None on AWS
+    mlflow_tracking_uri: str | None = None  # None: the stack's MlflowTrackingUri parameter
     region: str = aws.DEFAULT_REGION
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ConsoleSettings:
         env = os.environ if environ is None else environ
-        stack = StackSettings.from_env()
         port = env.get(ENV_PROMETHEUS_PORT, "9090")
         return cls(
-            stack_name=env.get("STACK_NAME") or stack.stack_name,
-            mlflow_tracking_uri=env.get("SENTIMENT_MLFLOW_TRACKING_URI") or stack.mlflow_tracking_uri,
-            model_name=env.get("SENTIMENT_REGISTERED_MODEL_NAME") or "review-sentiment",
+            stack_name=env.get(ENV_STACK_NAME) or StackSettings().stack_name,
+            model_name=Settings.from_env(env).registered_model_name,
             prometheus_url=env.get(ENV_PROMETHEUS_URL) or f"http://127.0.0.1:{port}",
             api_url=env.get(ENV_API_URL) or None,
             endpoint_url=env.get(ENV_ENDPOINT_URL) or None,
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or aws.DEFAULT_REGION,
+            mlflow_tracking_uri=env.get("SENTIMENT_MLFLOW_TRACKING_URI") or None,
         )
 
 
@@ -72,22 +76,37 @@ class Console:
         self.settings = settings
         self.client = client
         self._mlflow_client = mlflow_client
-        self._outputs: dict[str, str] | None = None
+        self._stack: dict | None = None
 
-    def outputs(self) -> dict[str, str]:
-        """The stack's outputs (read once; until the stack exists, every call asks again)."""
-        if self._outputs is None:
+    def _description(self) -> dict:
+        """The stack's DescribeStacks entry (read once; until the stack exists, every call asks again)."""
+        if self._stack is None:
             cfn = self.client("cloudformation")
             try:
-                stack = cfn.describe_stacks(StackName=self.settings.stack_name)["Stacks"][0]
+                self._stack = cfn.describe_stacks(StackName=self.settings.stack_name)["Stacks"][0]
             except cfn.exceptions.ClientError as exc:
                 where = self.settings.endpoint_url or "AWS"
                 raise StackNotFound(
                     f"stack {self.settings.stack_name} is not deployed at {where} "
                     f"({exc.response['Error'].get('Message', exc)}): run `make run`"
                 ) from None
-            self._outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-        return self._outputs
+        return self._stack
+
+    def outputs(self) -> dict[str, str]:
+        """The stack's outputs (bucket names, parameter names, the state machine, the API)."""
+        return {o["OutputKey"]: o["OutputValue"] for o in self._description().get("Outputs", [])}
+
+    def tracking_uri(self) -> str:
+        """The MLflow tracking store: SENTIMENT_MLFLOW_TRACKING_URI, else the stack's MlflowTrackingUri
+        parameter (what its Promote Lambda and training jobs write to)."""
+        if self.settings.mlflow_tracking_uri:
+            return self.settings.mlflow_tracking_uri
+        parameters = {
+            p["ParameterKey"]: p.get("ParameterValue") for p in self._description().get("Parameters", [])
+        }
+        if not parameters.get("MlflowTrackingUri"):
+            raise StackNotFound(f"stack {self.settings.stack_name} has no MlflowTrackingUri parameter")
+        return parameters["MlflowTrackingUri"]
 
     def output(self, key: str) -> str:
         outputs = self.outputs()
@@ -110,14 +129,16 @@ class Console:
         return self.output("InferenceApiUrl").rstrip("/")
 
     def mlflow(self):
+        """An MLflow client on the tracking store. Raises TrackingStoreMissing for a SQLite store whose
+        file does not exist (opening it would create an empty store)."""
         if self._mlflow_client is None:
             from mlflow import MlflowClient
 
-            uri = self.settings.mlflow_tracking_uri
+            uri = self.tracking_uri()
+            if uri.startswith("sqlite:///") and not Path(uri.removeprefix("sqlite:///")).exists():
+                raise TrackingStoreMissing(
+                    f"no MLflow tracking store at {uri.removeprefix('sqlite:///')} yet: `make run` makes it"
+                )
             client = MlflowClient(tracking_uri=uri, registry_uri=uri)
             self._mlflow_client = lambda: client
         return self._mlflow_client()
-
-    @cached_property
-    def stack_settings(self) -> StackSettings:
-        return StackSettings.from_env(stack_name=self.settings.stack_name)

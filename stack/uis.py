@@ -89,7 +89,6 @@ def environment(name: str, plan: UiPlan) -> dict[str, str]:
             {
                 "STACK_NAME": plan.stack.stack_name,
                 "STACK_STATE_DIR": str(plan.stack.state_dir),
-                "SENTIMENT_MLFLOW_TRACKING_URI": plan.stack.mlflow_tracking_uri,
                 "CONSOLE_MLFLOW_UI_URL": url("mlflow"),
                 "CONSOLE_OPTUNA_DASHBOARD_URL": url("optuna"),
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),

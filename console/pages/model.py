@@ -63,7 +63,7 @@ def _served(ctx: Console, pointer: dict | None) -> None:
 def _registry(ctx: Console, pointer: dict | None) -> None:
     st.subheader("Registry")
     versions = registry.model_versions(ctx.mlflow(), ctx.settings.model_name)
-    st.caption(f"`{ctx.settings.model_name}` in `{ctx.settings.mlflow_tracking_uri}`")
+    st.caption(f"`{ctx.settings.model_name}` in `{ctx.tracking_uri()}`")
     if not versions:
         st.info("No registered version yet.")
         return
@@ -137,7 +137,7 @@ def _rollback(ctx: Console, pointer: dict | None) -> None:
         from stack.rollback import rollback
 
         try:
-            settings = Settings.from_env(mlflow_tracking_uri=ctx.settings.mlflow_tracking_uri)
+            settings = Settings.from_env(mlflow_tracking_uri=ctx.tracking_uri())
             before, after = rollback(ctx.output("ChampionParameterName"), settings)
         except LookupError as exc:  # NoChampion, NothingToRollBack
             st.error(one_line(exc))
