@@ -81,6 +81,8 @@ def _registry(ctx: Console, pointer: dict | None) -> None:
             for v in versions
         ]
     )
+    aliases = [f"{alias} → version {v['version']}" for v in versions for alias in v["aliases"]]
+    st.markdown("Aliases: " + (", ".join(aliases) if aliases else "none"))
     st.dataframe(table, hide_index=True)
     choices = [v["version"] for v in versions]
     default = (
