@@ -137,7 +137,7 @@ def recent_report_keys(s3, bucket: str, limit: int, today: date | None = None, d
 
 
 def last_reports(s3, bucket: str, limit: int = 30) -> list[WindowReport]:
-    """The newest `limit` reports, oldest first; a report that is not a JSON object is left out."""
+    """The reports of the newest `limit` keys, oldest first; one that is not a JSON object is left out."""
     reports = []
     for key in recent_report_keys(s3, bucket, limit):
         try:

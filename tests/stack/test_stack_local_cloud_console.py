@@ -219,7 +219,11 @@ def test_the_pipeline_page_shows_the_run_and_a_failed_runs_record(console_url, s
     body = page.locator("body").inner_text()
     assert "decision: promoted" in body or "decision: champion version" in body
     # one expander per job the run started, named by its state: the two Glue jobs and the training job
-    for state, kind in (("ValidateReviews", "glue"), ("PreprocessReviews", "glue"), ("TrainModelKind", "batch")):
+    for state, kind in (
+        ("ValidateReviews", "glue"),
+        ("PreprocessReviews", "glue"),
+        ("TrainModelKind", "batch"),
+    ):
         assert re.search(rf"{state}[^\n]*: {kind} ", body), (state, body[:3000])
     check_and_keep(page, "pipeline")
 
@@ -248,3 +252,46 @@ def _environment():
     """Playwright must never fetch a browser of its own."""
     os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
     yield
+
+
+@pytest.fixture
+def stack_cli(stack, local_cloud, monkeypatch):
+    """`python -m stack ...` in process, pointed at the session's local cloud and stack."""
+    from typer.testing import CliRunner
+
+    from stack.cli import app
+
+    monkeypatch.setenv("LOCAL_CLOUD_PORT", str(local_cloud.port))
+    monkeypatch.setenv("LOCAL_CLOUD_STATE_DIR", str(local_cloud.state_dir))
+    monkeypatch.setenv("STACK_NAME", stack_name_of(stack))
+
+    def run(*args: str):
+        result = CliRunner().invoke(app, list(args))
+        aws.client.cache_clear()  # the command pointed the shared clients at the local cloud again
+        return result
+
+    return run
+
+
+def test_stack_drift_and_logs_on_the_command_line(stack_cli, stack):
+    drift = stack_cli("drift", "--last", "3")
+    assert drift.exit_code == 0, drift.output
+    lines = drift.output.splitlines()
+    assert lines[0].startswith("window") and len(lines) >= 2, drift.output
+    keys = report_keys(aws.client("s3"), stack["DriftReportsBucketName"])
+    assert lines[1].split()[0] in {key.rsplit("/", 2)[-2] for key in keys}
+
+    monitor = stack_cli("logs", "DriftMonitorFunction")
+    assert monitor.exit_code == 0, monitor.output
+    assert "/aws/lambda/" in monitor.output and "drift window evaluated" in monitor.output
+    # a part of a name: the Glue job's latest run, the training job definition's latest job
+    preprocess = stack_cli("logs", "preprocess")
+    assert preprocess.exit_code == 0 and "/aws-glue/jobs/output" in preprocess.output, preprocess.output
+    assert len(preprocess.output.splitlines()) > 3, preprocess.output
+    training = stack_cli("logs", "training")
+    assert training.exit_code == 0 and "/aws/batch/job" in training.output, training.output
+    assert "logreg" in training.output
+
+    unknown = stack_cli("logs", "no-such-thing")
+    assert unknown.exit_code == 1
+    assert "InferenceFunction" in unknown.output and "choose one of" in unknown.output
