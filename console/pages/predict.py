@@ -31,7 +31,9 @@ def _one_review(base_url: str) -> None:
         text = st.text_area("Review text", value=SAMPLE, height=110)
         left, right = st.columns(2)
         rating = left.selectbox(
-            "Rating (optional, 1-5 stars; not used to predict)", RATINGS, format_func=lambda r: "none" if r is None else f"{r} stars"
+            "Rating (optional, 1-5 stars; not used to predict)",
+            RATINGS,
+            format_func=lambda r: "none" if r is None else f"{r} stars",
         )
         summary = right.text_input("Summary (optional)")
         sent = st.form_submit_button("Predict", type="primary")
