@@ -159,7 +159,7 @@ def test_a_prediction_round_trips_and_shows_the_champions_version(console_url, c
     page.get_by_label("Review text").fill(REVIEW)
     page.get_by_role("button", name="Predict", exact=True).click()
     answered = page.get_by_text(f"{champion.model_name} version {champion.version}")
-    answered.wait_for()
+    answered.first.wait_for()
     settle(page)
     assert "positive" in page.locator('[data-testid="stMetric"]').first.inner_text()
     assert "curl -s -X POST" in page.locator("code").last.inner_text()
@@ -168,7 +168,7 @@ def test_a_prediction_round_trips_and_shows_the_champions_version(console_url, c
 
 def test_the_model_page_shows_the_champion_in_the_registry(console_url, champion, page):
     open_page(page, console_url, "model", "Model")
-    page.get_by_text("Registry", exact=True).wait_for()
+    page.get_by_text("Registry", exact=True).first.wait_for()
     settle(page)
     body = page.locator("body").inner_text()
     assert f"the API serves version {champion.version}" in body
@@ -188,7 +188,7 @@ def test_the_drift_page_shows_the_last_windows(console_url, stack, page):
         time.sleep(5)
     assert before, "the drift monitor wrote no report in 4 minutes"
     open_page(page, console_url, "drift", "Drift")
-    page.get_by_text("Last windows", exact=True).wait_for()
+    page.get_by_text("Last windows", exact=True).first.wait_for()
     body = page.locator("body").inner_text()
     shown = re.search(r"Latest window (\S+)", body)
     assert shown, body[:2000]
@@ -213,8 +213,8 @@ def test_the_pipeline_page_shows_the_run_and_a_failed_runs_record(console_url, s
     failed_name = failed.rsplit(":", 1)[-1]
 
     open_page(page, console_url, f"pipeline?execution={succeeded['name']}", "Pipeline")
-    page.get_by_text(f"{succeeded['name']}: SUCCEEDED").wait_for()
-    page.get_by_text("Per-state durations", exact=False).wait_for()
+    page.get_by_text(f"{succeeded['name']}: SUCCEEDED").first.wait_for()
+    page.get_by_text("Per-state durations", exact=False).first.wait_for()
     settle(page)
     body = page.locator("body").inner_text()
     assert "decision: promoted" in body or "decision: champion version" in body
@@ -228,8 +228,8 @@ def test_the_pipeline_page_shows_the_run_and_a_failed_runs_record(console_url, s
     check_and_keep(page, "pipeline")
 
     open_page(page, console_url, f"pipeline?execution={failed_name}", "Pipeline")
-    page.get_by_text(f"{failed_name}: FAILED").wait_for()
-    page.get_by_text("Failure record").wait_for()
+    page.get_by_text(f"{failed_name}: FAILED").first.wait_for()
+    page.get_by_text("Failure record").first.wait_for()
     assert "raw_prefix" in page.locator("body").inner_text()
     check_and_keep(page, "pipeline-failed")
 
@@ -240,7 +240,7 @@ def test_the_service_page_shows_the_api_slo_from_prometheus(console_url, page):
     while not prometheus_has(prometheus_url, "aws_apigateway_latency_p99") and time.monotonic() < deadline:
         time.sleep(5)
     open_page(page, console_url, "service", "Service")
-    page.get_by_text("Latency p50 / p95 / p99", exact=True).wait_for()
+    page.get_by_text("Latency p50 / p95 / p99", exact=True).first.wait_for()
     settle(page)
     latency = page.locator('[data-testid="stMetric"]').first.inner_text()
     assert latency.strip().endswith("ms"), latency
