@@ -161,7 +161,8 @@ def test_a_prediction_round_trips_and_shows_the_champions_version(console_url, c
     answered = page.get_by_text(f"{champion.model_name} version {champion.version}")
     answered.first.wait_for()
     settle(page)
-    assert "positive" in page.locator('[data-testid="stMetric"]').first.inner_text()
+    label = page.locator('[data-testid="stMetric"]').first.inner_text().split()
+    assert label[0] == "Label" and label[-1] in ("positive", "negative"), label
     assert "curl -s -X POST" in page.locator("code").last.inner_text()
     check_and_keep(page, "predict")
 
