@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import urllib.parse
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -83,3 +84,46 @@ def fake_api(version: str = "3") -> Handler:
         return 403, {"message": "Missing Authentication Token"}
 
     return handle
+
+
+FIVE_XX_RATE = " / ".join(
+    f"sum by (api_name, stage) (aws_apigateway_{name}_sum)" for name in ("5_xxerror", "count")
+)
+SERIES = {
+    "max by (api_name, stage) (aws_apigateway_latency_p50)": [
+        ({"api_name": "rs-api", "stage": "local"}, "12")
+    ],
+    "max by (api_name, stage) (aws_apigateway_latency_p99)": [
+        ({"api_name": "rs-api", "stage": "local"}, "48.5")
+    ],
+    # 0/0 where there was no traffic: Prometheus answers NaN, which is no data
+    FIVE_XX_RATE: [({"api_name": "rs-api"}, "NaN")],
+}
+
+
+def fake_prometheus(method: str, path: str, body: bytes) -> tuple[int, object]:
+    url = urllib.parse.urlsplit(path)
+    query = dict(urllib.parse.parse_qsl(url.query))
+    if url.path == "/api/v1/query":
+        result = [
+            {"metric": labels, "value": [1.0, value]} for labels, value in SERIES.get(query["query"], [])
+        ]
+        return 200, {"status": "success", "data": {"resultType": "vector", "result": result}}
+    if url.path == "/api/v1/query_range":
+        start = float(query["start"])
+        result = [
+            {"metric": labels, "values": [[start, value], [start + 60, value]]}
+            for labels, value in SERIES.get(query["query"], [])
+        ]
+        return 200, {"status": "success", "data": {"resultType": "matrix", "result": result}}
+    if url.path == "/api/v1/alerts":
+        alert = {
+            "labels": {"alertname": "ApiLatencyP99High", "severity": "warning"},
+            "annotations": {"summary": "p99 over 1 s"},
+            "state": "firing",
+            "activeAt": "2026-12-04T08:00:00Z",
+        }
+        return 200, {"status": "success", "data": {"alerts": [alert]}}
+    if url.path == "/-/ready":
+        return 200, {}
+    return 400, {"status": "error", "error": "bad_data: parse error"}

@@ -8,9 +8,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from console_test_support import fake_api
+from console_test_support import fake_api, fake_prometheus
 from streamlit.testing.v1 import AppTest
-from test_console_prometheus import fake_prometheus
 
 from console.context import Console, ConsoleSettings
 from local_cloud.controller import free_port
@@ -64,11 +63,17 @@ def mlflow_store(uri: str) -> str:
     return run.info.run_id
 
 
+@pytest.fixture(scope="module")
+def mlflow_uri(tmp_path_factory) -> tuple[str, str]:
+    """(tracking URI, MLflow run id of version 1): made once, read by every page test."""
+    uri = f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
+    return uri, mlflow_store(uri)
+
+
 @pytest.fixture
-def deployed(moto_aws, tmp_path, json_server):
+def deployed(moto_aws, mlflow_uri, json_server):
     """A Console on the moto stack, with the API and Prometheus stand-ins and a real MLflow store."""
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    mlflow_run = mlflow_store(uri)
+    uri, mlflow_run = mlflow_uri
     moto_aws("cloudformation").create_stack(
         StackName="rs",
         TemplateBody=json.dumps(TEMPLATE),

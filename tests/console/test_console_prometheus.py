@@ -4,54 +4,12 @@ stand-in for Prometheus' HTTP API."""
 from __future__ import annotations
 
 import json
-import urllib.parse
 
 import pytest
+from console_test_support import fake_prometheus
 
 from console.sources import prometheus
 from local_cloud.controller import free_port
-
-FIVE_XX_RATE = " / ".join(
-    f"sum by (api_name, stage) (aws_apigateway_{name}_sum)" for name in ("5_xxerror", "count")
-)
-SERIES = {
-    "max by (api_name, stage) (aws_apigateway_latency_p50)": [
-        ({"api_name": "rs-api", "stage": "local"}, "12")
-    ],
-    "max by (api_name, stage) (aws_apigateway_latency_p99)": [
-        ({"api_name": "rs-api", "stage": "local"}, "48.5")
-    ],
-    # 0/0 where there was no traffic: Prometheus answers NaN, which is no data
-    FIVE_XX_RATE: [({"api_name": "rs-api"}, "NaN")],
-}
-
-
-def fake_prometheus(method: str, path: str, body: bytes) -> tuple[int, object]:
-    url = urllib.parse.urlsplit(path)
-    query = dict(urllib.parse.parse_qsl(url.query))
-    if url.path == "/api/v1/query":
-        result = [
-            {"metric": labels, "value": [1.0, value]} for labels, value in SERIES.get(query["query"], [])
-        ]
-        return 200, {"status": "success", "data": {"resultType": "vector", "result": result}}
-    if url.path == "/api/v1/query_range":
-        start = float(query["start"])
-        result = [
-            {"metric": labels, "values": [[start, value], [start + 60, value]]}
-            for labels, value in SERIES.get(query["query"], [])
-        ]
-        return 200, {"status": "success", "data": {"resultType": "matrix", "result": result}}
-    if url.path == "/api/v1/alerts":
-        alert = {
-            "labels": {"alertname": "ApiLatencyP99High", "severity": "warning"},
-            "annotations": {"summary": "p99 over 1 s"},
-            "state": "firing",
-            "activeAt": "2026-12-04T08:00:00Z",
-        }
-        return 200, {"status": "success", "data": {"alerts": [alert]}}
-    if url.path == "/-/ready":
-        return 200, {}
-    return 400, {"status": "error", "error": "bad_data: parse error"}
 
 
 def test_the_panels_are_the_dashboards_own():
