@@ -310,7 +310,8 @@ def drift_command(
     last: Annotated[int, typer.Option("--last", "-n", help="windows to show, newest first")] = 10,
     stack_name: StackOption = None,
 ) -> None:
-    """The drift monitor's last windows: rows, decision, top scores, the retraining run a window started."""
+    """The drift monitor's last windows: rows, decision, top scores (or why none), live model quality when
+    reported, the retraining run a window started."""
     from console.sources.drift import last_reports, summary_rows
     from review_sentiment import aws
 
@@ -328,6 +329,8 @@ def drift_command(
         typer.echo(
             f"{row['window']:<22}{rows_text:>8}  {row['decision']:<18}{row['top scores'] or row['why']}"
         )
+        if row["quality"]:
+            typer.echo(f"{'':<50}live quality: {row['quality']}")
         if row["run started"]:
             typer.echo(f"{'':<50}run started: {row['run started']}")
 

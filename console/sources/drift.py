@@ -150,18 +150,24 @@ def last_reports(s3, bucket: str, limit: int = 30) -> list[WindowReport]:
 
 
 def summary_rows(reports: list[WindowReport], top: int = 3) -> list[dict]:
-    """One row per window, newest first: window, rows, decision, the `top` highest scores, run started."""
+    """One row per window, newest first: window, rows, decision, the `top` highest drift scores, the live
+    model-quality figures (when the report has them), the run it started, and why."""
     rows = []
     for item in reversed(reports):
-        scores = sorted(item.scores().items(), key=lambda kv: -kv[1])
-        top_scores = ", ".join(f"{name} {value:.3f}" for name, value in scores if name != "max PSI")
+        scores = item.scores()
+        drift_scores = sorted(
+            ((n, v) for n, v in scores.items() if not n.startswith("quality ") and n != "max PSI"),
+            key=lambda kv: -kv[1],
+        )
+        quality = [(n.removeprefix("quality "), v) for n, v in scores.items() if n.startswith("quality ")]
         run = item.retraining_run
         rows.append(
             {
                 "window": item.window_id,
                 "rows": item.rows,
                 "decision": item.decision,
-                "top scores": ", ".join(top_scores.split(", ")[:top]) if top_scores else "",
+                "top scores": ", ".join(f"{name} {value:.3f}" for name, value in drift_scores[:top]),
+                "quality": ", ".join(f"{name} {value:.3f}" for name, value in quality),
                 "run started": (run or {}).get("execution_name") or "",
                 "why": "; ".join(item.reasons),
             }

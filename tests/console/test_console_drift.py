@@ -80,9 +80,11 @@ def test_the_newest_windows_come_back_oldest_first_without_the_csvs(s3):
 def test_the_summary_is_newest_first_with_the_top_scores_and_the_run_started(s3):
     rows = drift.summary_rows(drift.last_reports(s3, BUCKET), top=2)
     assert [r["window"] for r in rows] == ["20261204T0804Z-2m", "20261204T0802Z-2m", "20261204T0800Z-2m"]
-    assert rows[0]["top scores"] == "quality accuracy 0.710, quality macro_f1 0.660"
+    assert rows[0]["top scores"] == "text_len PSI 0.400, word_count PSI 0.300"
+    assert rows[0]["quality"] == "accuracy 0.710, macro_f1 0.660"
     assert rows[0]["run started"] == "drift-v1-20261204T0804Z-2m"
     assert rows[1]["top scores"] == "text JS 0.100, word_count PSI 0.050" and rows[1]["run started"] == ""
+    assert rows[1]["quality"] == ""
     assert rows[2]["top scores"] == "" and "no champion" in rows[2]["why"]
 
 
