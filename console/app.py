@@ -1,7 +1,7 @@
 """The console's Streamlit entry: `streamlit run console/app.py` (`make ui` starts it in the background).
 
 Wiring only: one `Console` (settings and clients, console.context) per server process, five pages
-(console/pages/), and the other UIs' addresses in the sidebar when `make ui`/`make run` passed them.
+(console/views/), and the other UIs' addresses in the sidebar when `make ui`/`make run` passed them.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ if str(REPO_ROOT) not in sys.path:  # `streamlit run console/app.py` puts consol
 import streamlit as st  # noqa: E402
 
 from console.context import Console, ConsoleSettings  # noqa: E402
-from console.pages import drift, model, pipeline, predict, service  # noqa: E402
+from console.views import drift, model, pipeline, predict, service  # noqa: E402
 
 # Environment variables naming the other UIs (stack.uis sets them); shown as links in the sidebar.
 UI_LINKS = {

@@ -10,8 +10,13 @@ import streamlit as st
 
 
 def one_line(exc: BaseException, limit: int = 300) -> str:
-    """The exception as one line: its message (or its type when it has none), cut at `limit`."""
+    """The exception as one line: its message (or its type when it has none), cut at `limit`; an AWS
+    endpoint that does not answer gets what to run."""
+    from botocore.exceptions import EndpointConnectionError
+
     text = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, EndpointConnectionError):
+        text += " (is the local cloud running? `make run` starts and deploys it)"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -67,6 +67,7 @@ def command(name: str, plan: UiPlan) -> list[str]:
             sys.executable, "-m", "streamlit", "run", str(CONSOLE_APP),
             "--server.headless=true", "--server.address=127.0.0.1", f"--server.port={port(name)}",
             "--browser.gatherUsageStats=false", "--server.fileWatcherType=none",
+            "--client.toolbarMode=viewer",
         ]  # fmt: skip
     if name == "mlflow":
         return [

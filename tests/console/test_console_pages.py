@@ -35,7 +35,7 @@ def run_page(page: str, ctx) -> None:
     """The AppTest script: one page of the console, rendered with the given Console."""
     import importlib
 
-    importlib.import_module(f"console.pages.{page}").render(ctx)
+    importlib.import_module(f"console.views.{page}").render(ctx)
 
 
 def app(page: str, ctx: Console) -> AppTest:

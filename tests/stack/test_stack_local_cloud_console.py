@@ -147,6 +147,10 @@ def settle(page) -> None:
 def check_and_keep(page, name: str) -> None:
     """No exception and no unavailable part on the page; its screenshot kept as a test artefact."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    # the app scrolls inside its main block: grow the window to the content for a whole-page picture
+    height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 0")
+    page.set_viewport_size({"width": 1400, "height": min(max(int(height) + 40, 900), 8000)})
+    settle(page)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     exceptions = page.locator('[data-testid="stException"]')
     assert exceptions.count() == 0, exceptions.all_inner_texts()
@@ -155,7 +159,7 @@ def check_and_keep(page, name: str) -> None:
 
 
 def test_a_prediction_round_trips_and_shows_the_champions_version(console_url, champion, page):
-    open_page(page, console_url, "predict", "Predict")
+    open_page(page, console_url, "", "Predict")  # the default page is the root
     page.get_by_label("Review text").fill(REVIEW)
     page.get_by_role("button", name="Predict", exact=True).click()
     answered = page.get_by_text(f"{champion.model_name} version {champion.version}")
