@@ -39,6 +39,8 @@ class TrackingStoreMissing(LookupError):
 
 @dataclass(frozen=True)
 class ConsoleSettings:
+    """Where the console looks (see the module doc for the variables); `from_env` reads them once."""
+
     stack_name: str
     model_name: str
     prometheus_url: str
@@ -109,6 +111,7 @@ class Console:
         return parameters["MlflowTrackingUri"]
 
     def output(self, key: str) -> str:
+        """One output of the stack; StackNotFound (saying what to run) when the stack or output is missing."""
         outputs = self.outputs()
         if key not in outputs:
             raise StackNotFound(

@@ -49,6 +49,7 @@ class UiPlan:
 
 
 def port(name: str) -> int:
+    """The UI's port (its environment variable, else the default); UiError for a value that is not one."""
     raw = os.environ.get(PORT_VARIABLES[name], str(DEFAULT_PORTS[name]))
     try:
         return int(raw)
@@ -57,6 +58,7 @@ def port(name: str) -> int:
 
 
 def url(name: str) -> str:
+    """Where the UI answers: http://127.0.0.1:<port>."""
     return f"http://127.0.0.1:{port(name)}"
 
 

@@ -41,6 +41,8 @@ class LogTarget:
 
 @dataclass(frozen=True)
 class StackResource:
+    """A resource of the stack that writes logs: its logical id, CloudFormation type and physical id."""
+
     logical_id: str
     resource_type: str
     physical_id: str
@@ -66,10 +68,12 @@ def stack_resources(cloudformation, stack_name: str) -> list[StackResource]:
 
 
 def lambda_target(function_name: str) -> LogTarget:
+    """A function's whole log group (every execution environment's stream)."""
     return LogTarget(f"function {function_name}", LAMBDA_GROUP.format(name=function_name))
 
 
 def glue_run_targets(job_name: str, run_id: str) -> list[LogTarget]:
+    """A Glue job run's two streams: its output (progress lines) and its errors."""
     return [LogTarget(f"glue job {job_name} run {run_id}", group, run_id) for group in GLUE_GROUPS]
 
 
@@ -87,6 +91,7 @@ def batch_job_target(batch, job_id: str) -> LogTarget:
 
 
 def latest_glue_run(glue, job_name: str) -> str | None:
+    """The id of the job's most recently started run (None before its first run)."""
     runs = glue.get_job_runs(JobName=job_name, MaxResults=50).get("JobRuns", [])
     runs.sort(key=lambda r: r.get("StartedOn") or 0)
     return runs[-1]["Id"] if runs else None

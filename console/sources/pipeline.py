@@ -31,6 +31,8 @@ class JobRun:
 
 @dataclass
 class ExecutionDetail:
+    """One execution as the pipeline page shows it (times are datetimes; input and output parsed JSON)."""
+
     arn: str
     name: str
     status: str
@@ -57,6 +59,7 @@ def executions(sfn, state_machine_arn: str, limit: int = 25) -> list[dict]:
 
 
 def history(sfn, execution_arn: str) -> list[dict]:
+    """Every event of the execution's history, oldest first (GetExecutionHistory, all pages)."""
     events: list[dict] = []
     for page in sfn.get_paginator("get_execution_history").paginate(executionArn=execution_arn):
         events += page.get("events", [])
