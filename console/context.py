@@ -7,8 +7,9 @@ Environment variables (`make ui` sets them for the local stack):
   AWS_ENDPOINT_URL                the local cloud (boto3 reads it itself; unset on AWS)
   CONSOLE_API_URL                 the inference API's base URL (default: from the stack's outputs)
   CONSOLE_PROMETHEUS_URL          Prometheus (default http://127.0.0.1:$PROMETHEUS_PORT, port 9090)
-  SENTIMENT_MLFLOW_TRACKING_URI   the MLflow tracking store (default: the stack's MlflowTrackingUri
-                                  parameter, which its Lambdas and training jobs use)
+  SENTIMENT_MLFLOW_TRACKING_URI   the MLflow tracking store (default: the one the stack's Promote
+                                  function writes to, read from its environment: the template's
+                                  MlflowTrackingUri parameter is NoEcho, so CloudFormation masks it)
   SENTIMENT_REGISTERED_MODEL_NAME the registered model (review_sentiment.config.Settings)
 """
 
@@ -27,6 +28,8 @@ ENV_API_URL = "CONSOLE_API_URL"
 ENV_PROMETHEUS_URL = "CONSOLE_PROMETHEUS_URL"
 ENV_PROMETHEUS_PORT = "PROMETHEUS_PORT"  # stack.metrics starts Prometheus there
 ENV_ENDPOINT_URL = "AWS_ENDPOINT_URL"
+ENV_TRACKING_URI = "SENTIMENT_MLFLOW_TRACKING_URI"
+PROMOTE_FUNCTION = "PromoteFunction"  # the template's function that writes the registry
 
 
 class StackNotFound(LookupError):
@@ -46,7 +49,7 @@ class ConsoleSettings:
     prometheus_url: str
     api_url: str | None = None
     endpoint_url: str | None = None  # the local cloud; None on AWS
-    mlflow_tracking_uri: str | None = None  # None: the stack's MlflowTrackingUri parameter
+    mlflow_tracking_uri: str | None = None  # None: the Promote function's (see tracking_uri)
     region: str = aws.DEFAULT_REGION
 
     @classmethod
@@ -60,7 +63,7 @@ class ConsoleSettings:
             api_url=env.get(ENV_API_URL) or None,
             endpoint_url=env.get(ENV_ENDPOINT_URL) or None,
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or aws.DEFAULT_REGION,
-            mlflow_tracking_uri=env.get("SENTIMENT_MLFLOW_TRACKING_URI") or None,
+            mlflow_tracking_uri=env.get(ENV_TRACKING_URI) or None,
         )
 
 
@@ -79,6 +82,7 @@ class Console:
         self.client = client
         self._mlflow_client = mlflow_client
         self._stack: dict | None = None
+        self._tracking_uri: str | None = None
 
     def _description(self) -> dict:
         """The stack's DescribeStacks entry (read once; until the stack exists, every call asks again)."""
@@ -99,16 +103,27 @@ class Console:
         return {o["OutputKey"]: o["OutputValue"] for o in self._description().get("Outputs", [])}
 
     def tracking_uri(self) -> str:
-        """The MLflow tracking store: SENTIMENT_MLFLOW_TRACKING_URI, else the stack's MlflowTrackingUri
-        parameter (what its Promote Lambda and training jobs write to)."""
+        """The MLflow tracking store: SENTIMENT_MLFLOW_TRACKING_URI, else the one the stack's Promote function
+        registers models in (its SENTIMENT_MLFLOW_TRACKING_URI; Lambda GetFunctionConfiguration)."""
         if self.settings.mlflow_tracking_uri:
             return self.settings.mlflow_tracking_uri
-        parameters = {
-            p["ParameterKey"]: p.get("ParameterValue") for p in self._description().get("Parameters", [])
-        }
-        if not parameters.get("MlflowTrackingUri"):
-            raise StackNotFound(f"stack {self.settings.stack_name} has no MlflowTrackingUri parameter")
-        return parameters["MlflowTrackingUri"]
+        if self._tracking_uri is None:
+            cfn = self.client("cloudformation")
+            try:
+                function = cfn.describe_stack_resource(
+                    StackName=self.settings.stack_name, LogicalResourceId=PROMOTE_FUNCTION
+                )["StackResourceDetail"]["PhysicalResourceId"]
+            except cfn.exceptions.ClientError as exc:
+                raise StackNotFound(
+                    f"no {PROMOTE_FUNCTION} in stack {self.settings.stack_name} "
+                    f"({exc.response['Error'].get('Message', exc)}): run `make run`"
+                ) from None
+            configuration = self.client("lambda").get_function_configuration(FunctionName=function)
+            uri = ((configuration.get("Environment") or {}).get("Variables") or {}).get(ENV_TRACKING_URI)
+            if not uri:
+                raise StackNotFound(f"{function} has no {ENV_TRACKING_URI}: set it for the console")
+            self._tracking_uri = uri
+        return self._tracking_uri
 
     def output(self, key: str) -> str:
         """One output of the stack; StackNotFound (saying what to run) when the stack or output is missing."""

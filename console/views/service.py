@@ -4,8 +4,6 @@ alerts that fire."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pandas as pd
 import streamlit as st
 
@@ -60,5 +58,5 @@ def _panel(url: str, item: prometheus.Panel, minutes: int) -> None:
         cols[index % len(cols)].metric(name or item.title, fmt.format(value))
     points = pd.DataFrame(prometheus.panel_series(url, item, minutes=minutes, step_s=max(15, minutes)))
     if not points.empty:
-        points["time"] = [datetime.fromtimestamp(t, UTC) for t in points["time"]]
+        points["time"] = pd.to_datetime(points["time"], unit="s")  # UTC
         st.line_chart(points, x="time", y="value", color="series", height=220)

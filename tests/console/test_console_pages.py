@@ -15,9 +15,29 @@ from console.context import Console, ConsoleSettings
 from local_cloud.controller import free_port
 
 CHAMPION_PARAMETER = "/rs/test/champion"
+ASSUME_ROLE = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ],
+}
 TEMPLATE = {
-    "Parameters": {"MlflowTrackingUri": {"Type": "String"}},
-    "Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "models"}}},
+    "Parameters": {"MlflowTrackingUri": {"Type": "String", "NoEcho": True}},
+    "Resources": {
+        "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "models"}},
+        "PromoteRole": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": ASSUME_ROLE}},
+        # the console finds the tracking store where the Promote function writes (the parameter is NoEcho)
+        "PromoteFunction": {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {
+                "Runtime": "python3.12",
+                "Handler": "app.lambda_handler",
+                "Role": {"Fn::GetAtt": ["PromoteRole", "Arn"]},
+                "Code": {"ZipFile": "def lambda_handler(event, context):\n    return event\n"},
+                "Environment": {"Variables": {"SENTIMENT_MLFLOW_TRACKING_URI": {"Ref": "MlflowTrackingUri"}}},
+            },
+        },
+    },
     "Outputs": {
         "ChampionParameterName": {"Value": CHAMPION_PARAMETER},
         "ModelsBucketName": {"Value": "models"},

@@ -167,7 +167,7 @@ def test_a_prediction_round_trips_and_shows_the_champions_version(console_url, c
     settle(page)
     label = page.locator('[data-testid="stMetric"]').first.inner_text().split()
     assert label[0] == "Label" and label[-1] in ("positive", "negative"), label
-    assert "curl -s -X POST" in page.locator("code").last.inner_text()
+    assert "curl -s -X POST" in page.locator('[data-testid="stCode"]').first.inner_text()
     check_and_keep(page, "predict")
 
 
