@@ -40,7 +40,7 @@ def render(ctx: Console) -> None:
 
 def _latest(item: drift.WindowReport) -> None:
     st.subheader(f"Latest window {item.window_id}")
-    cols = st.columns(4)
+    cols = st.columns([2, 1, 1, 1])
     cols[0].metric("Decision", item.decision)
     cols[1].metric("Rows", "?" if item.rows is None else f"{item.rows:,}")
     max_psi = item.report.get("max_psi")

@@ -28,8 +28,9 @@ def render(ctx: Console) -> None:
         )
         with panel("Alerts"):
             _alerts(url)
-        for item in prometheus.dashboard_panels():
-            with panel(item.title):
+        grid = st.columns(2)
+        for index, item in enumerate(prometheus.dashboard_panels()):
+            with grid[index % 2], panel(item.title):
                 _panel(url, item, minutes)
 
 
@@ -53,7 +54,7 @@ def _panel(url: str, item: prometheus.Panel, minutes: int) -> None:
         st.caption("no data yet (no traffic in the exporter's range, or not scraped yet)")
         return
     fmt = UNIT_FORMATS.get(item.unit, "{:.3g}")
-    cols = st.columns(min(len(now), 4))
+    cols = st.columns(min(len(now), 3))
     for index, (name, value) in enumerate(sorted(now.items())):
         cols[index % len(cols)].metric(name or item.title, fmt.format(value))
     points = pd.DataFrame(prometheus.panel_series(url, item, minutes=minutes, step_s=max(15, minutes)))
