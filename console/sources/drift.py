@@ -160,6 +160,9 @@ def summary_rows(reports: list[WindowReport], top: int = 3) -> list[dict]:
             key=lambda kv: -kv[1],
         )
         quality = [(n.removeprefix("quality "), v) for n, v in scores.items() if n.startswith("quality ")]
+        quality_text = ", ".join(f"{name} {value:.3f}" for name, value in quality)
+        if not quality_text and item.quality is not None:  # e.g. insufficient_labels: a status, no figures
+            quality_text = str(item.quality.get("status") or item.quality.get("decision") or "")
         run = item.retraining_run
         rows.append(
             {
@@ -167,7 +170,7 @@ def summary_rows(reports: list[WindowReport], top: int = 3) -> list[dict]:
                 "rows": item.rows,
                 "decision": item.decision,
                 "top scores": ", ".join(f"{name} {value:.3f}" for name, value in drift_scores[:top]),
-                "quality": ", ".join(f"{name} {value:.3f}" for name, value in quality),
+                "quality": quality_text,
                 "run started": (run or {}).get("execution_name") or "",
                 "why": "; ".join(item.reasons),
             }

@@ -50,8 +50,11 @@ def s3(moto_aws):
     put(
         client,
         "20261204T0802Z-2m",
-        scored("20261204T0802Z-2m", "none", {"text_len": 0.02, "word_count": 0.05}, 0.04, 0.1),
-    )
+        scored(
+            "20261204T0802Z-2m", "none", {"text_len": 0.02, "word_count": 0.05}, 0.04, 0.1,
+            model_quality={"status": "insufficient_labels", "accuracy": None, "labelled_rows": 3},
+        ),
+    )  # fmt: skip
     started = {
         "started": True,
         "reason": "started",
@@ -84,7 +87,7 @@ def test_the_summary_is_newest_first_with_the_top_scores_and_the_run_started(s3)
     assert rows[0]["quality"] == "accuracy 0.710, macro_f1 0.660"
     assert rows[0]["run started"] == "drift-v1-20261204T0804Z-2m"
     assert rows[1]["top scores"] == "text JS 0.100, word_count PSI 0.050" and rows[1]["run started"] == ""
-    assert rows[1]["quality"] == ""
+    assert rows[1]["quality"] == "insufficient_labels" and rows[2]["quality"] == ""
     assert rows[2]["top scores"] == "" and "no champion" in rows[2]["why"]
 
 
