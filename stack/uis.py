@@ -102,12 +102,24 @@ def environment(name: str, plan: UiPlan) -> dict[str, str]:
     return env
 
 
+def prepare_study_storage(storage_url: str) -> None:
+    """Create Optuna's schema in a storage no training job has used yet (as the first job would):
+    optuna-dashboard opens a storage without creating tables and exits on an empty one."""
+    import optuna
+
+    if storage_url.startswith("sqlite:///"):
+        Path(storage_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    optuna.storages.RDBStorage(storage_url)
+
+
 def start_ui(name: str, plan: UiPlan, state_dir: Path = STATE_DIR, timeout_s: float = 90.0) -> str:
     """Start (or reuse) UI `name`; its URL. Raises UiError when it does not come up."""
     state_dir.mkdir(parents=True, exist_ok=True)
     address = url(name)
     if _alive(state_dir / f"{name}.pid") and _answers(address + READY_PATHS[name]):
         return address
+    if name == "optuna":
+        prepare_study_storage(plan.optuna_storage_url)
     try:
         _start(
             name,
