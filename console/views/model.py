@@ -34,11 +34,12 @@ def _champion(pointer: dict | None) -> None:
         st.info("No model promoted yet: the API answers 503 until a pipeline run promotes one (`make run`).")
         return
     previous = (pointer.get("previous") or {}).get("version")
-    cols = st.columns(5)
+    cols = st.columns([1, 1, 1, 2, 1])
     cols[0].metric("Champion version", str(pointer.get("version", "?")))
     cols[1].metric("Kind", str(pointer.get("model_kind", "?")))
     cols[2].metric("Test macro-F1", f"{pointer.get('test_macro_f1', float('nan')):.4f}")
-    cols[3].metric("Promoted at", str(pointer.get("promoted_at", "?")).replace("+00:00", "Z"))
+    promoted = str(pointer.get("promoted_at", "?"))
+    cols[3].metric("Promoted at (UTC)", promoted[:16].replace("T", " "), help=promoted)
     cols[4].metric("Previous version", str(previous or "none"))
     figures = {k: v for k, v in (pointer.get("metrics") or {}).items()}
     if figures:

@@ -43,7 +43,7 @@ def _one_review(base_url: str) -> None:
     if "predict_last" in st.session_state:
         body, answer = st.session_state["predict_last"]
         _show_answer(answer)
-        st.code(api.curl_for(base_url, "/predict", body), language="bash")
+        st.code(api.curl_for(base_url, "/predict", body), language="bash", wrap_lines=True)
 
 
 def _show_answer(answer: api.ApiAnswer) -> None:
@@ -98,4 +98,4 @@ def _batch(base_url: str) -> None:
     st.caption(
         f"the first request as curl ({min(len(reviews), CURL_PREVIEW)} of {len(reviews)} reviews shown)"
     )
-    st.code(api.curl_for(base_url, "/batch_predict", shown), language="bash")
+    st.code(api.curl_for(base_url, "/batch_predict", shown), language="bash", wrap_lines=True)
