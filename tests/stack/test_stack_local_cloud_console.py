@@ -13,7 +13,6 @@ kept in .state/test-artifacts/console/ (the ones in docs/console/ are copies).
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import time
@@ -250,13 +249,6 @@ def test_the_service_page_shows_the_api_slo_from_prometheus(console_url, page):
     latency = page.locator('[data-testid="stMetric"]').first.inner_text()
     assert latency.strip().endswith("ms"), latency
     check_and_keep(page, "service")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _environment():
-    """Playwright must never fetch a browser of its own."""
-    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-    yield
 
 
 @pytest.fixture
