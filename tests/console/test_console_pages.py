@@ -6,6 +6,7 @@ panel, never an exception."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from console_test_support import fake_api, fake_prometheus
@@ -62,12 +63,12 @@ def app(page: str, ctx: Console) -> AppTest:
     return AppTest.from_function(run_page, args=(page, ctx), default_timeout=60).run()
 
 
-def mlflow_store(uri: str) -> str:
+def mlflow_store(uri: str, artifacts: Path) -> str:
     """A registry with version 1 (the champion) made by a run with metrics and hyperparameters."""
     from mlflow import MlflowClient
 
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-    experiment = client.create_experiment("review-sentiment")
+    experiment = client.create_experiment("review-sentiment", artifact_location=artifacts.as_uri())
     run = client.create_run(experiment)
     client.log_metric(run.info.run_id, "test_macro_f1", 0.81)
     client.log_param(run.info.run_id, "final.C", "3.0")
@@ -86,8 +87,9 @@ def mlflow_store(uri: str) -> str:
 @pytest.fixture(scope="module")
 def mlflow_uri(tmp_path_factory) -> tuple[str, str]:
     """(tracking URI, MLflow run id of version 1): made once, read by every page test."""
-    uri = f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
-    return uri, mlflow_store(uri)
+    folder = tmp_path_factory.mktemp("mlflow")
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    return uri, mlflow_store(uri, folder / "artifacts")
 
 
 @pytest.fixture
