@@ -61,9 +61,9 @@ def run(
         if max_concurrency:
             request["max_concurrency"] = max_concurrency
         endpoints = _start_metrics(cloud, progress)
-        uis = _start_uis(cloud, settings, endpoints, progress)
         arn = execution.start_execution(stack["TrainingPipelineStateMachineArn"], request)
         progress(f"execution started: {arn}")
+        uis = _start_uis(cloud, settings, endpoints, progress)
         result = execution.follow(arn, progress)
     except (LocalCloudError, InvalidRunRequest, LookupError, TimeoutError) as exc:
         _fail(str(exc))
@@ -256,7 +256,7 @@ def _ui_plan(cloud, settings: StackSettings, prometheus_url: str | None):
 
 
 def _start_uis(cloud, settings: StackSettings, endpoints, progress) -> dict[str, str]:
-    """The console, the MLflow UI and optuna-dashboard, started before the execution so it can be
+    """The console, the MLflow UI and optuna-dashboard, started while the execution runs so it can be
     watched; one that fails costs only itself."""
     from stack.uis import TITLES, start_uis
 
