@@ -42,9 +42,9 @@ def shoot(page, url: str, path: Path) -> None:
     page.goto(url)
     page.locator("h1").first.wait_for(timeout=120_000)
     settle(page)
-    if path.stem == "predict":  # one prediction, so the page shows an answer
+    if path.stem == "predict":  # one prediction, so the page shows an answer (or the API's problem)
         page.get_by_role("button", name="Predict", exact=True).click()
-        page.locator('[data-testid="stMetric"]').first.wait_for(timeout=60_000)
+        page.locator('[data-testid="stMetric"], [data-testid="stAlert"]').first.wait_for(timeout=60_000)
         settle(page)
     height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 0")
     page.set_viewport_size({"width": WIDTH, "height": min(max(int(height) + 40, 900), 8000)})
