@@ -2,9 +2,9 @@
 
     .venv/bin/python scripts/console_screenshots.py [--url http://127.0.0.1:8501] [--out docs/console]
 
-The pictures in docs/console/ come from this, after `make run` and `python -m stack traffic ...` (so the
-drift page has scored windows). Playwright drives /usr/bin/chromium (`make chromium`); it never downloads
-a browser of its own.
+For example after `make run` and `python -m stack traffic --in-distribution 600` (so the drift page has
+scored windows). Playwright drives /usr/bin/chromium (`make chromium`); it never downloads a browser of
+its own.
 """
 
 from __future__ import annotations
