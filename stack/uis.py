@@ -119,7 +119,13 @@ def start_ui(name: str, plan: UiPlan, state_dir: Path = STATE_DIR, timeout_s: fl
     if _alive(state_dir / f"{name}.pid") and _answers(address + READY_PATHS[name]):
         return address
     if name == "optuna":
-        prepare_study_storage(plan.optuna_storage_url)
+        try:
+            prepare_study_storage(plan.optuna_storage_url)
+        except Exception as exc:  # SQLAlchemy or Optuna: a storage that cannot be opened
+            reason = " ".join(str(exc).split())[:200]
+            raise UiError(
+                f"{TITLES[name]}: the study storage {plan.optuna_storage_url} cannot be opened: {reason}"
+            ) from None
     try:
         _start(
             name,

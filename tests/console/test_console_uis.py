@@ -55,6 +55,17 @@ def test_a_wrong_name_or_port_is_a_clear_error(plan, monkeypatch):
         uis.url("mlflow")
 
 
+def test_a_study_storage_that_cannot_be_opened_is_one_clear_error(plan, tmp_path):
+    bad = uis.UiPlan(plan.stack, "postgresql://nobody@127.0.0.1:1/none", plan.client_env, None)
+    with pytest.raises(
+        uis.UiError, match=r"Optuna dashboard: the study storage postgresql://.* cannot be opened"
+    ):
+        uis.start_ui("optuna", bad, state_dir=tmp_path / "uis")
+    assert uis.start_uis(bad, names=("optuna",), state_dir=tmp_path / "uis")["optuna"].startswith(
+        "not started"
+    )
+
+
 @pytest.mark.slow
 def test_the_three_uis_start_answer_are_reused_and_stop(plan, tmp_path, monkeypatch):
     for variable in uis.PORT_VARIABLES.values():
