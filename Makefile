@@ -13,7 +13,7 @@ help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 # --- environments ------------------------------------------------------------------------------
-$(VENV)/.stamp: requirements/ml.txt requirements/dev.txt pyproject.toml observability/pyproject.toml
+$(VENV)/.stamp: requirements/ml.txt requirements/dev.txt console/requirements.txt pyproject.toml observability/pyproject.toml
 	@py=$$(scripts/find_python.sh 3.11) && { [ -x $(PY) ] || $$py -m venv $(VENV); }
 	$(PY) -m pip install -q --upgrade pip
 	@# torch's CPU build first (a local wheel if pip's find-links has one, else PyTorch's CPU index):
@@ -21,7 +21,7 @@ $(VENV)/.stamp: requirements/ml.txt requirements/dev.txt pyproject.toml observab
 	@torch=$$(grep -E '^torch==' requirements/ml.txt | cut -d' ' -f1); \
 	  $(PY) -m pip install -q --no-deps --no-index "$$torch" 2>/dev/null \
 	  || $(PY) -m pip install -q --no-deps --index-url $(TORCH_CPU_INDEX) "$$torch"
-	$(PY) -m pip install -q -r requirements/ml.txt -r requirements/dev.txt -e . -e observability
+	$(PY) -m pip install -q -r requirements/ml.txt -r requirements/dev.txt -r console/requirements.txt -e . -e observability
 	@touch $@
 
 .PHONY: venv
@@ -85,12 +85,13 @@ compose-checker:
 .PHONY: test-packages
 test-packages:
 	@scripts/debian_packages.sh prometheus:prometheus promtool:prometheus pg_ctlcluster:postgresql \
+		chromium:chromium chromedriver:chromium-driver \
 		$$(docker compose version >/dev/null 2>&1 || echo docker-compose:docker-compose)
 	@scripts/ensure_postgres.sh
 
 # --- the two commands of the README -------------------------------------------------------------
 .PHONY: run
-run: $(LOCAL_CLOUD_ENVS) ## the main job: local cloud, deploy, training pipeline, model on the API
+run: $(LOCAL_CLOUD_ENVS) prometheus ## the main job: local cloud, deploy, training pipeline, model on the API, the UIs
 	$(PY) -m stack run $(RUN_ARGS)
 
 # The environments and packages are set up side by side (each is mostly waiting on downloads and disk),
@@ -127,8 +128,16 @@ up: venv localstack-venv lambda-runtime-venv ## start the local cloud (LOCAL_CLO
 	$(LOCAL_CLOUD) up
 
 .PHONY: down
-down: ## stop the local cloud, every Lambda environment it started, the exporter and Prometheus
-	@if [ -x $(PY) ]; then $(PY) -m stack metrics --stop; $(LOCAL_CLOUD) down; fi
+down: ## stop the local cloud, every Lambda environment it started, the exporter, Prometheus and the UIs
+	@if [ -x $(PY) ]; then $(PY) -m stack ui --stop; $(PY) -m stack metrics --stop; $(LOCAL_CLOUD) down; fi
+
+.PHONY: ui mlflow-ui optuna-dashboard
+ui: venv ## the operator's console (Streamlit) on the local stack, in the background (CONSOLE_PORT, 8501)
+	$(PY) -m stack ui console
+mlflow-ui: venv ## the MLflow UI on the stack's tracking store, in the background (MLFLOW_UI_PORT, 5000)
+	$(PY) -m stack ui mlflow
+optuna-dashboard: venv ## optuna-dashboard on the training jobs' study storage (OPTUNA_DASHBOARD_PORT, 8080)
+	$(PY) -m stack ui optuna
 
 .PHONY: status
 status: ## is the local cloud running and healthy?

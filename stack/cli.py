@@ -1,5 +1,5 @@
-"""`python -m stack run | deploy | rollback | status | traffic | metrics | sizes`: the deployed stack from the
-command line."""
+"""`python -m stack run | deploy | rollback | status | traffic | metrics | sizes | drift | logs | ui`: the
+deployed stack from the command line."""
 
 from __future__ import annotations
 
@@ -63,12 +63,14 @@ def run(
         endpoints = _start_metrics(cloud, progress)
         arn = execution.start_execution(stack["TrainingPipelineStateMachineArn"], request)
         progress(f"execution started: {arn}")
+        uis = _start_uis(cloud, settings, endpoints, progress)
         result = execution.follow(arn, progress)
     except (LocalCloudError, InvalidRunRequest, LookupError, TimeoutError) as exc:
         _fail(str(exc))
     typer.echo(report.summary(result, stack))
     if endpoints is not None:
         typer.echo(_metrics_lines(endpoints))
+    typer.echo(_ui_lines(uis))
     if result.status != "SUCCEEDED":
         raise typer.Exit(1)
 
@@ -243,3 +245,138 @@ def traffic(
         )
         if result["answered"] < result["sent"]:
             raise typer.Exit(1)
+
+
+def _ui_plan(cloud, settings: StackSettings, prometheus_url: str | None):
+    from review_sentiment.config import Settings
+    from stack.uis import UiPlan
+
+    optuna = Settings.from_env().resolved_optuna_storage_url  # where the training jobs keep their studies
+    return UiPlan(settings, optuna, cloud.client_env() if cloud else {}, prometheus_url)
+
+
+def _start_uis(cloud, settings: StackSettings, endpoints, progress) -> dict[str, str]:
+    """The console, the MLflow UI and optuna-dashboard, started while the execution runs so it can be
+    watched; one that fails costs only itself."""
+    from stack.uis import TITLES, start_uis
+
+    started = start_uis(_ui_plan(cloud, settings, endpoints.prometheus_url if endpoints else None))
+    progress(", ".join(f"{TITLES[name]} {where}" for name, where in started.items()))
+    return started
+
+
+def _ui_lines(started: dict[str, str]) -> str:
+    from stack.uis import url_lines
+
+    return url_lines(started) + "\n`make down` stops them with the local cloud"
+
+
+@app.command("ui")
+def ui_command(
+    name: Annotated[str, typer.Argument(help="console, mlflow, optuna or all")] = "all",
+    stop: Annotated[bool, typer.Option("--stop", help="stop every UI instead")] = False,
+    stack_name: StackOption = None,
+) -> None:
+    """Start the console (Streamlit), the MLflow UI or optuna-dashboard in the background; print the URL."""
+    import os
+
+    from local_cloud.controller import LocalCloud
+    from stack.metrics import ENV_PROMETHEUS_PORT
+    from stack.uis import UIS, UiError, start_ui, stop_uis, url_lines
+
+    if stop:
+        stopped = stop_uis()
+        typer.echo(f"stopped: {', '.join(stopped)}" if stopped else "no UI was running")
+        return
+    names = UIS if name == "all" else (name,)
+    if any(n not in UIS for n in names):
+        _fail(f"unknown UI {name!r}: choose console, mlflow, optuna or all")
+    cloud = LocalCloud()
+    if not cloud.status().healthy:
+        typer.echo(f"note: no local cloud answers on {cloud.endpoint_url}; `make run` starts and deploys it")
+    prometheus_url = f"http://127.0.0.1:{os.environ.get(ENV_PROMETHEUS_PORT, '9090')}"
+    plan = _ui_plan(cloud, StackSettings.from_env(stack_name=stack_name), prometheus_url)
+    started = {}
+    for each in names:
+        try:
+            started[each] = start_ui(each, plan)
+        except UiError as exc:
+            _fail(str(exc))
+    typer.echo(url_lines(started))
+
+
+@app.command("drift")
+def drift_command(
+    last: Annotated[int, typer.Option("--last", "-n", help="windows to show, newest first")] = 10,
+    stack_name: StackOption = None,
+) -> None:
+    """The drift monitor's last windows: rows, decision, top scores (or why none), live model quality when
+    reported, the retraining run a window started."""
+    from console.sources.drift import last_reports, summary_rows
+    from review_sentiment import aws
+
+    if last < 1:
+        _fail("--last must be at least 1")
+    _, stack = _running_stack(stack_name)
+    bucket = stack["DriftReportsBucketName"]
+    rows = summary_rows(last_reports(aws.client("s3"), bucket, last))
+    if not rows:
+        typer.echo(f"no drift report in s3://{bucket}/reports/ yet (the monitor writes one per window)")
+        return
+    typer.echo(f"{'window':<22}{'rows':>8}  {'decision':<18}top scores / run started")
+    for row in rows:
+        rows_text = "-" if row["rows"] is None else str(row["rows"])
+        typer.echo(
+            f"{row['window']:<22}{rows_text:>8}  {row['decision']:<18}{row['top scores'] or row['why']}"
+        )
+        if row["quality"]:
+            typer.echo(f"{'':<50}live quality: {row['quality']}")
+        if row["run started"]:
+            typer.echo(f"{'':<50}run started: {row['run started']}")
+
+
+@app.command("logs")
+def logs_command(
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="a function or job: a logical id (InferenceFunction, PreprocessReviewsJob, "
+            "TrainingJobDefinition), a part of one (inference, preprocess, training), a Glue run id "
+            "(jr_...) or a Batch job id"
+        ),
+    ],
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="keep printing new lines (Ctrl-C ends)")
+    ] = False,
+    since: Annotated[int, typer.Option(help="minutes back to start from")] = 60,
+    stack_name: StackOption = None,
+) -> None:
+    """The CloudWatch log of a Lambda, a Glue job run or a training job; --follow tails it like `sam logs
+    --tail`."""
+    import time
+    from datetime import UTC, datetime
+
+    from console.sources import logs
+    from review_sentiment import aws
+
+    settings, _ = _running_stack(stack_name)
+    client = aws.client("logs")
+    resources = logs.stack_resources(aws.client("cloudformation"), settings.stack_name)
+    try:
+        targets = logs.resolve(name, resources, client, aws.client("glue"), aws.client("batch"))
+    except logs.NoSuchLogTarget as exc:
+        _fail(str(exc))
+    for target in targets:
+        typer.echo(f"# {target.description}: {target.group}" + (f" {target.stream}" if target.stream else ""))
+    start_ms = int((time.time() - since * 60) * 1000)
+    events = (
+        logs.follow(client, targets, start_ms)
+        if follow
+        else iter(logs.read_all(client, targets, start_ms, limit=10_000))
+    )
+    try:
+        for event in events:
+            stamp = datetime.fromtimestamp(event["timestamp"] / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            typer.echo(f"{stamp} {event['message'].rstrip()}")
+    except KeyboardInterrupt:
+        pass
