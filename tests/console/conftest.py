@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 
 import pytest
-from console_test_support import Handler, JsonServer
 
 from review_sentiment import aws
+from tests.support.console import Handler, JsonServer
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import json
 import shlex
 
 import pytest
-from console_test_support import fake_api
 
 from console.sources import api
 from local_cloud.controller import free_port
+from tests.support.console import fake_api
 
 
 def test_a_prediction_and_a_problem_come_back_as_the_api_wrote_them(json_server):

@@ -9,11 +9,11 @@ import json
 from pathlib import Path
 
 import pytest
-from console_test_support import fake_api, fake_prometheus
 from streamlit.testing.v1 import AppTest
 
 from console.context import Console, ConsoleSettings
 from local_cloud.controller import free_port
+from tests.support.console import fake_api, fake_prometheus
 
 CHAMPION_PARAMETER = "/rs/test/champion"
 ASSUME_ROLE = {

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from console_test_support import fake_prometheus
 
 from console.sources import prometheus
 from local_cloud.controller import free_port
+from tests.support.console import fake_prometheus
 
 
 def test_the_panels_are_the_dashboards_own():
