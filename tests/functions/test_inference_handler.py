@@ -245,6 +245,24 @@ def test_no_champion_answers_503_with_a_clear_message(aws_mock, lambda_context):
 
 def test_unknown_routes_are_a_404_problem(serving, lambda_context):
     assert problem_of(serving, lambda_context, "/nothing", method="GET")[0] == 404
+    assert problem_of(serving, lambda_context, "/predict/extra", method="POST")[0] == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("GET", "/predict", "POST"),
+        ("DELETE", "/batch_predict", "POST"),
+        ("POST", "/health", "GET"),
+        ("PUT", "/model", "GET"),
+    ],
+)
+def test_a_wrong_method_is_a_405_problem_that_names_the_allowed_ones(
+    serving, lambda_context, method, path, allow
+):
+    status, body, headers = problem_of(serving, lambda_context, path, {}, method=method)
+    assert status == 405 and headers["Allow"] == allow
+    assert method in body["detail"] and allow in body["detail"]
 
 
 def test_swagger_ui_and_the_openapi_document_are_served(serving, lambda_context):
