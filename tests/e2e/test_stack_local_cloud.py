@@ -36,7 +36,7 @@ def predict(stack, text: str = "A wonderful book, I loved every page.") -> tuple
     request = urllib.request.Request(
         f"{stack.api_base_url}/predict",
         data=json.dumps({"reviewText": text}).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", "x-api-key": stack.api_key},
         method="POST",
     )
     try:

@@ -27,15 +27,15 @@ OPENAPI_DOCUMENT = REPO_ROOT / "openapi" / "inference.json"
 JSON = {"Content-Type": "application/json"}
 
 
-def http(stack, method: str, path: str, body: bytes | str | dict | None = None, headers=None):
-    """(status, headers, parsed body or text) of one request to the deployed API."""
+def http(stack, method: str, path: str, body: bytes | str | dict | None = None, headers=None, api_key=True):
+    """(status, headers, parsed body or text) of one request to the deployed API (with the stack's API
+    key unless `api_key` is false)."""
+    headers = dict(JSON if headers is None else headers) | ({"x-api-key": stack.api_key} if api_key else {})
     if isinstance(body, dict | list):
         body = json.dumps(body)
     if isinstance(body, str):
         body = body.encode()
-    request = urllib.request.Request(
-        f"{stack.api_base_url}{path}", data=body, method=method, headers=JSON if headers is None else headers
-    )
+    request = urllib.request.Request(f"{stack.api_base_url}{path}", data=body, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             status, answer, raw = response.status, response.headers, response.read()
@@ -217,7 +217,9 @@ def test_schemathesis_finds_no_server_error_through_api_gateway(stack, champion)
             )
             @given(case=operation.as_strategy(generation_mode=mode))
             def check(case):
-                response = case.call(base_url=stack.api_base_url, timeout=60)
+                response = case.call(
+                    base_url=stack.api_base_url, headers={"x-api-key": stack.api_key}, timeout=60
+                )
                 seen.setdefault(f"{case.method.upper()} {case.path}", set()).add(response.status_code)
                 assert response.status_code < 500, (
                     f"{case.method} {case.path} {case.body!r} -> {response.text}"
