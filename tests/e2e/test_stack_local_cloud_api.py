@@ -93,6 +93,33 @@ def test_health_model_and_swagger_routes(stack, champion):
     assert status == 200 and document["paths"] == json.loads(OPENAPI_DOCUMENT.read_text())["paths"]
 
 
+def _is_problem(headers, answer, status: int) -> bool:
+    return (
+        headers["Content-Type"].startswith("application/problem+json")
+        and isinstance(answer, dict)
+        and answer.get("status", status) == status
+        and bool(answer.get("detail"))
+    )
+
+
+def test_the_gateway_keeps_the_problem_contract_for_keys_routes_and_methods(stack, champion):
+    # GIVEN the deployed API (an API key and usage plan; every path and method reach the function)
+    # THEN a missing or wrong key is a 403 problem, and the probes and the document need none
+    for key in (False, "not-the-key-of-this-stack"):
+        headers = JSON if key is False else JSON | {"x-api-key": key}
+        status, answer_headers, answer = http(
+            stack, "POST", "/predict", {"reviewText": "ok"}, headers, api_key=False
+        )
+        assert status == 403 and _is_problem(answer_headers, answer, 403), (status, answer)
+    assert http(stack, "GET", "/health", headers={}, api_key=False)[0] == 200
+    # AND with the key, an unknown path is a 404 problem and a wrong method a 405 problem naming the right one
+    status, answer_headers, answer = http(stack, "GET", "/no/such/route")
+    assert status == 404 and _is_problem(answer_headers, answer, 404), (status, answer)
+    status, answer_headers, answer = http(stack, "GET", "/predict", headers={})
+    assert status == 405 and _is_problem(answer_headers, answer, 405), (status, answer)
+    assert answer_headers["Allow"] == "POST"
+
+
 LATIN1_BODY = '{"reviewText": "caf\xe9 scenes were lovely"}'.encode("latin-1")
 
 
