@@ -25,6 +25,7 @@ from review_sentiment.config import Settings
 from stack.settings import ENV_STACK_NAME, StackSettings
 
 ENV_API_URL = "CONSOLE_API_URL"
+ENV_API_KEY = "CONSOLE_API_KEY"  # else the stack's own key (InferenceApiKeyId), read with AWS credentials
 ENV_PROMETHEUS_URL = "CONSOLE_PROMETHEUS_URL"
 ENV_PROMETHEUS_PORT = "PROMETHEUS_PORT"  # stack.metrics starts Prometheus there
 ENV_ENDPOINT_URL = "AWS_ENDPOINT_URL"
@@ -48,6 +49,7 @@ class ConsoleSettings:
     model_name: str
     prometheus_url: str
     api_url: str | None = None
+    api_key: str | None = None
     endpoint_url: str | None = None  # the local cloud; None on AWS
     mlflow_tracking_uri: str | None = None  # None: the Promote function's (see tracking_uri)
     region: str = aws.DEFAULT_REGION
@@ -61,6 +63,7 @@ class ConsoleSettings:
             model_name=Settings.from_env(env).registered_model_name,
             prometheus_url=env.get(ENV_PROMETHEUS_URL) or f"http://127.0.0.1:{port}",
             api_url=env.get(ENV_API_URL) or None,
+            api_key=env.get(ENV_API_KEY) or None,
             endpoint_url=env.get(ENV_ENDPOINT_URL) or None,
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or aws.DEFAULT_REGION,
             mlflow_tracking_uri=env.get(ENV_TRACKING_URI) or None,
@@ -145,6 +148,17 @@ class Console:
 
             return DeployedStack(self.outputs(), self.settings.endpoint_url.rstrip("/")).api_base_url
         return self.output("InferenceApiUrl").rstrip("/")
+
+    @property
+    def api_key(self) -> str | None:
+        """The x-api-key the console sends: CONSOLE_API_KEY, else the stack's API key (None for a stack
+        that has none, or a CONSOLE_API_URL of an API outside the stack)."""
+        if self.settings.api_key or self.settings.api_url:
+            return self.settings.api_key
+        key_id = self.outputs().get("InferenceApiKeyId")
+        if not key_id:
+            return None
+        return aws.client("apigateway").get_api_key(apiKey=key_id, includeValue=True)["value"]
 
     def mlflow(self):
         """An MLflow client on the tracking store. Raises TrackingStoreMissing for a SQLite store whose

@@ -206,7 +206,8 @@ def status(stack_name: StackOption = None) -> None:
             f"champion: version {champion.version} ({champion.model_kind}), test macro-F1 "
             f"{champion.test_macro_f1:.4f}, promoted {champion.promoted_at}; previous: {previous or 'none'}"
         )
-    typer.echo(f"API Gateway URL: {stack.api_base_url}/\n  {curl_command(stack.api_base_url + '/predict')}")
+    curl = curl_command(stack.api_base_url + "/predict", stack.api_key)
+    typer.echo(f"API Gateway URL: {stack.api_base_url}/ (x-api-key: {stack.api_key})\n  {curl}")
 
 
 @app.command()
@@ -238,7 +239,7 @@ def traffic(
         batches.append(sender.drifted(drifted, rng_seed=seed + 1))
     for reviews in batches:
         typer.echo(sender.describe(reviews))
-        result = sender.send(stack.api_base_url, reviews.texts)
+        result = sender.send(stack.api_base_url, reviews.texts, api_key=stack.api_key)
         typer.echo(
             f"  sent {result['sent']} to {stack.api_base_url}/batch_predict: answered {result['answered']}, "
             f"predicted {result['predicted']}" + (f", errors {result['errors']}" if result["errors"] else "")

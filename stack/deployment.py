@@ -6,6 +6,7 @@ import io
 import os
 import zipfile
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from review_sentiment import aws
@@ -27,6 +28,12 @@ class DeployedStack:
     def api_base_url(self) -> str:
         """The API's base URL in the local cloud (the InferenceApiUrl output is the AWS form)."""
         return f"{self.endpoint_url}/_aws/execute-api/{self['InferenceApiId']}/{self['StageName']}"
+
+    @cached_property
+    def api_key(self) -> str:
+        """The value of the stack's API key (InferenceApiKeyId output), for the x-api-key header."""
+        answer = aws.client("apigateway").get_api_key(apiKey=self["InferenceApiKeyId"], includeValue=True)
+        return answer["value"]
 
 
 def start_local_cloud(progress: Progress):

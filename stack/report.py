@@ -12,9 +12,11 @@ from stack.execution import ExecutionResult
 SAMPLE_REVIEW = "I could not put this book down, the characters are wonderful."
 
 
-def curl_command(url: str, text: str = SAMPLE_REVIEW) -> str:
+def curl_command(url: str, api_key: str, text: str = SAMPLE_REVIEW) -> str:
+    """A `curl` that posts one review to `url` with the stack's API key."""
     body = shlex.quote(json.dumps({"reviewText": text}))
-    return f"curl -s -X POST {url} -H 'Content-Type: application/json' -d {body}"
+    key = shlex.quote(f"x-api-key: {api_key}")
+    return f"curl -s -X POST {url} -H 'Content-Type: application/json' -H {key} -d {body}"
 
 
 def summary(result: ExecutionResult, stack: DeployedStack) -> str:
@@ -45,8 +47,8 @@ def summary(result: ExecutionResult, stack: DeployedStack) -> str:
         lines.append(f"serving version: {serving['version']} ({serving['model_kind']}, kept)")
     url = f"{stack.api_base_url}/predict"
     lines += [
-        f"API Gateway URL: {stack.api_base_url}/",
+        f"API Gateway URL: {stack.api_base_url}/ (API key, for the x-api-key header: {stack.api_key})",
         "try it:",
-        f"  {curl_command(url)}",
+        f"  {curl_command(url, stack.api_key)}",
     ]
     return "\n".join(lines)

@@ -117,10 +117,9 @@ def describe(reviews: Reviews, top: int = 8) -> str:
     )
 
 
-def _post(url: str, payload: dict, timeout: float) -> tuple[int, dict]:
-    request = urllib.request.Request(
-        url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}, method="POST"
-    )
+def _post(url: str, payload: dict, timeout: float, api_key: str | None) -> tuple[int, dict]:
+    headers = {"Content-Type": "application/json"} | ({"x-api-key": api_key} if api_key else {})
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(), headers=headers, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read() or b"{}")
@@ -133,12 +132,19 @@ def batch_body(texts: Sequence[str]) -> dict:
     return {"reviews": [{"reviewText": text} for text in texts]}
 
 
-def send(api_base_url: str, texts: Sequence[str], batch: int = BATCH, timeout: float = 60.0) -> dict:
-    """Posts `texts` to /batch_predict in batches; {"sent", "answered", "errors", "predicted": {label: n}}."""
+def send(
+    api_base_url: str,
+    texts: Sequence[str],
+    batch: int = BATCH,
+    timeout: float = 60.0,
+    api_key: str | None = None,
+) -> dict:
+    """Posts `texts` to /batch_predict in batches (with `api_key` as x-api-key); {"sent", "answered",
+    "errors", "predicted": {label: n}}."""
     answered, errors, predicted = 0, Counter(), Counter()
     for start in range(0, len(texts), batch):
         chunk = texts[start : start + batch]
-        status, body = _post(f"{api_base_url.rstrip('/')}/batch_predict", batch_body(chunk), timeout)
+        status, body = _post(f"{api_base_url.rstrip('/')}/batch_predict", batch_body(chunk), timeout, api_key)
         if status != 200:
             errors[f"{status}: {body.get('detail', body.get('title', ''))}"[:120]] += len(chunk)
             continue

@@ -48,12 +48,19 @@ class ApiAnswer:
 
 
 def call(
-    base_url: str, method: str, path: str, body: dict | None = None, timeout_s: float = 60.0
+    base_url: str,
+    method: str,
+    path: str,
+    body: dict | None = None,
+    timeout_s: float = 60.0,
+    api_key: str | None = None,
 ) -> ApiAnswer:
-    """One request to `base_url + path`; raises ApiUnreachable when nothing answers."""
+    """One request to `base_url + path` (with `api_key` as x-api-key); raises ApiUnreachable when
+    nothing answers."""
     data = None if body is None else json.dumps(body).encode()
+    headers = (JSON_HEADERS if data else {}) | ({"x-api-key": api_key} if api_key else {})
     request = urllib.request.Request(
-        f"{base_url.rstrip('/')}{path}", data=data, method=method, headers=JSON_HEADERS if data else {}
+        f"{base_url.rstrip('/')}{path}", data=data, method=method, headers=headers
     )
     started = time.perf_counter()
     try:
@@ -72,16 +79,18 @@ def call(
     return ApiAnswer(status, parsed, elapsed_ms)
 
 
-def predict(base_url: str, review: dict) -> ApiAnswer:
+def predict(base_url: str, review: dict, api_key: str | None = None) -> ApiAnswer:
     """POST /predict with one review (`reviewText` required; `overall` etc. optional)."""
-    return call(base_url, "POST", "/predict", review)
+    return call(base_url, "POST", "/predict", review, api_key=api_key)
 
 
-def batch_predict(base_url: str, reviews: list[dict], chunk: int = MAX_BATCH) -> list[ApiAnswer]:
+def batch_predict(
+    base_url: str, reviews: list[dict], chunk: int = MAX_BATCH, api_key: str | None = None
+) -> list[ApiAnswer]:
     """POST /batch_predict, `chunk` reviews a request (the API takes at most MAX_BATCH); one answer per
     request, in order."""
     return [
-        call(base_url, "POST", "/batch_predict", {"reviews": reviews[i : i + chunk]})
+        call(base_url, "POST", "/batch_predict", {"reviews": reviews[i : i + chunk]}, api_key=api_key)
         for i in range(0, len(reviews), chunk)
     ]
 
@@ -115,15 +124,18 @@ def _problem_line(problem) -> str:
     return f"{problem.get('status', '')} {problem.get('detail') or problem.get('title', '')} {fields}".strip()
 
 
-def model_info(base_url: str) -> ApiAnswer:
+def model_info(base_url: str, api_key: str | None = None) -> ApiAnswer:
     """GET /model: the champion the API serves (name, version, kind, promotedAt, metrics)."""
-    return call(base_url, "GET", "/model")
+    return call(base_url, "GET", "/model", api_key=api_key)
 
 
-def curl_for(base_url: str, path: str, body: dict) -> str:
+def curl_for(base_url: str, path: str, body: dict, api_key: str | None = None) -> str:
     """The same request as a `curl` command a user can paste."""
     payload = shlex.quote(json.dumps(body, ensure_ascii=False))
-    return f"curl -s -X POST {base_url.rstrip('/')}{path} -H 'Content-Type: application/json' -d {payload}"
+    key = f" -H {shlex.quote('x-api-key: ' + api_key)}" if api_key else ""
+    return (
+        f"curl -s -X POST {base_url.rstrip('/')}{path} -H 'Content-Type: application/json'{key} -d {payload}"
+    )
 
 
 def review_body(text: str, overall: float | None = None, summary: str | None = None) -> dict:

@@ -49,7 +49,7 @@ def _champion(pointer: dict | None) -> None:
 
 
 def _served(ctx: Console, pointer: dict | None) -> None:
-    answer = api.model_info(ctx.api_url)
+    answer = api.model_info(ctx.api_url, ctx.api_key)
     if not answer.ok:
         detail = answer.body.get("detail") if isinstance(answer.body, dict) else answer.body
         st.caption(f"GET /model: HTTP {answer.status}: {detail}")

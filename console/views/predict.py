@@ -20,12 +20,12 @@ def render(ctx: Console) -> None:
     with panel("Inference API"):
         base_url = ctx.api_url
         st.caption(f"API: `{base_url}` (POST /predict, POST /batch_predict)")
-        _one_review(base_url)
+        _one_review(base_url, ctx.api_key)
         st.divider()
-        _batch(base_url)
+        _batch(base_url, ctx.api_key)
 
 
-def _one_review(base_url: str) -> None:
+def _one_review(base_url: str, api_key: str | None) -> None:
     st.subheader("One review")
     with st.form("predict"):
         text = st.text_area("Review text", value=SAMPLE, height=110)
@@ -39,11 +39,11 @@ def _one_review(base_url: str) -> None:
         sent = st.form_submit_button("Predict", type="primary")
     if sent:
         body = api.review_body(text, rating, summary)
-        st.session_state["predict_last"] = (body, api.predict(base_url, body))
+        st.session_state["predict_last"] = (body, api.predict(base_url, body, api_key=api_key))
     if "predict_last" in st.session_state:
         body, answer = st.session_state["predict_last"]
         _show_answer(answer)
-        st.code(api.curl_for(base_url, "/predict", body), language="bash", wrap_lines=True)
+        st.code(api.curl_for(base_url, "/predict", body, api_key), language="bash", wrap_lines=True)
 
 
 def _show_answer(answer: api.ApiAnswer) -> None:
@@ -68,7 +68,7 @@ def _show_answer(answer: api.ApiAnswer) -> None:
         st.bar_chart(pd.DataFrame({"probability": probabilities}), horizontal=True, height=140)
 
 
-def _batch(base_url: str) -> None:
+def _batch(base_url: str, api_key: str | None) -> None:
     st.subheader("A file of reviews")
     st.caption(
         "CSV with a header row or JSON lines, in the Kindle schema (`reviewText` required; `overall` or "
@@ -88,7 +88,7 @@ def _batch(base_url: str) -> None:
         st.warning("the file holds no reviews")
         return
     if st.button(f"Predict {len(reviews)} reviews", type="primary"):
-        answers = api.batch_predict(base_url, reviews)
+        answers = api.batch_predict(base_url, reviews, api_key=api_key)
         rows = pd.DataFrame(api.batch_rows(reviews, answers))
         predicted = rows["label"].notna().sum()
         versions = ", ".join(sorted(rows["model_version"].dropna().astype(str).unique())) or "none"
@@ -98,4 +98,4 @@ def _batch(base_url: str) -> None:
     st.caption(
         f"the first request as curl ({min(len(reviews), CURL_PREVIEW)} of {len(reviews)} reviews shown)"
     )
-    st.code(api.curl_for(base_url, "/batch_predict", shown), language="bash", wrap_lines=True)
+    st.code(api.curl_for(base_url, "/batch_predict", shown, api_key), language="bash", wrap_lines=True)

@@ -10,6 +10,7 @@ handler. Imports onnxruntime and numpy only: no scikit-learn, no pandas.
 
 import json
 import os
+from functools import cache
 
 import routes
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -72,11 +73,26 @@ def unavailable(error: NoChampion) -> Response:
     return problem_response(503, str(error), headers={"Retry-After": "60"})
 
 
+@cache
+def allowed_methods() -> dict[str, list[str]]:
+    """{path: [METHOD, ...]} of every route, from the OpenAPI document (plus /swagger's GET)."""
+    paths = app.get_openapi_schema().paths or {}
+    methods = {
+        path: sorted(m.upper() for m in item.model_dump(exclude_none=True)) for path, item in paths.items()
+    }
+    return methods | {"/swagger": ["GET"]}
+
+
 @app.not_found
 def not_found(error: Exception) -> Response:
-    return problem_response(
-        404, f"no route {app.current_event.http_method} {app.current_event.path}: see /swagger"
-    )
+    # API Gateway forwards every method of the API's paths (and unknown paths) here, so the answer to a
+    # wrong method is RFC 9110's 405 with Allow, and an unknown path a 404, both as problem details.
+    method, path = app.current_event.http_method, app.current_event.path
+    allowed = allowed_methods().get(path)
+    if allowed:
+        detail = f"{method} is not allowed on {path}: use {', '.join(allowed)}"
+        return problem_response(405, detail, headers={"Allow": ", ".join(allowed)})
+    return problem_response(404, f"no route {method} {path}: see /swagger")
 
 
 @app.exception_handler(Exception)

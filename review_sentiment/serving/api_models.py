@@ -166,14 +166,14 @@ class Health(BaseModel):
 
 
 class ModelInfo(BaseModel):
-    """The serving champion, from the SSM champion pointer written by promotion."""
+    """The serving champion as a client needs to know it, from the SSM champion pointer written by
+    promotion. Where it is stored and which run made it are the operator's business: they read the
+    pointer and the registry with their AWS credentials (`python -m stack status`, the console)."""
 
     name: str
     version: str
     kind: str
     promotedAt: str | None = Field(description="When it became champion (ISO 8601, UTC).")
-    runId: str = Field(description="The pipeline run that trained it.")
-    modelUri: str
     metrics: dict[str, float] = Field(
         description="The model card's figures: test_macro_f1, test_accuracy, val_macro_f1, onnx_p50_ms, ..."
     )
@@ -187,8 +187,6 @@ class ModelInfo(BaseModel):
             version=champion.version,
             kind=champion.model_kind,
             promotedAt=champion.promoted_at or None,
-            runId=champion.run_id,
-            modelUri=champion.model_uri,
             metrics=dict(champion.metrics) or {"test_macro_f1": champion.test_macro_f1},
             previousVersion=(champion.previous or {}).get("version"),
         )

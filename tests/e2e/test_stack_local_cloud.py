@@ -36,7 +36,7 @@ def predict(stack, text: str = "A wonderful book, I loved every page.") -> tuple
     request = urllib.request.Request(
         f"{stack.api_base_url}/predict",
         data=json.dumps({"reviewText": text}).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", "x-api-key": stack.api_key},
         method="POST",
     )
     try:
@@ -81,8 +81,11 @@ def test_any_bad_execution_input_ends_in_record_failure_before_any_job(stack):
         assert expected in result.cause and "\n" not in result.cause, (case, result.cause)
         states = [s.name for s in result.states]
         assert states == ["WrapInput", "PrepareRun", "RecordFailure", "PipelineFailed"], (case, states)
-        stored = json.loads(aws.client("s3").get_object(
-            Bucket=stack["ModelsBucketName"], Key=f"runs/bad-input-{case}/failure.json")["Body"].read())
+        stored = json.loads(
+            aws.client("s3")
+            .get_object(Bucket=stack["ModelsBucketName"], Key=f"runs/bad-input-{case}/failure.json")["Body"]
+            .read()
+        )
         assert (stored["error"], stored["cause"]) == (result.error, result.cause)
 
 
@@ -97,7 +100,10 @@ def test_the_main_job_promotes_a_model_that_the_api_serves(stack, served):
     assert body["model"]["version"] == version and body["model"]["kind"] == "logreg"
     assert body["label"] == "positive"
     assert [s.name for s in result.states][:4] == [
-        "WrapInput", "PrepareRun", "ValidateReviews", "PreprocessReviews"
+        "WrapInput",
+        "PrepareRun",
+        "ValidateReviews",
+        "PreprocessReviews",
     ]
     served["version"] = version
 

@@ -27,15 +27,15 @@ OPENAPI_DOCUMENT = REPO_ROOT / "openapi" / "inference.json"
 JSON = {"Content-Type": "application/json"}
 
 
-def http(stack, method: str, path: str, body: bytes | str | dict | None = None, headers=None):
-    """(status, headers, parsed body or text) of one request to the deployed API."""
+def http(stack, method: str, path: str, body: bytes | str | dict | None = None, headers=None, api_key=True):
+    """(status, headers, parsed body or text) of one request to the deployed API (with the stack's API
+    key unless `api_key` is false)."""
+    headers = dict(JSON if headers is None else headers) | ({"x-api-key": stack.api_key} if api_key else {})
     if isinstance(body, dict | list):
         body = json.dumps(body)
     if isinstance(body, str):
         body = body.encode()
-    request = urllib.request.Request(
-        f"{stack.api_base_url}{path}", data=body, method=method, headers=JSON if headers is None else headers
-    )
+    request = urllib.request.Request(f"{stack.api_base_url}{path}", data=body, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             status, answer, raw = response.status, response.headers, response.read()
@@ -91,6 +91,33 @@ def test_health_model_and_swagger_routes(stack, champion):
     assert status == 200 and headers["Content-Type"].startswith("text/html") and "swagger-ui" in page
     status, _, document = http(stack, "GET", "/swagger?format=json", headers={})
     assert status == 200 and document["paths"] == json.loads(OPENAPI_DOCUMENT.read_text())["paths"]
+
+
+def _is_problem(headers, answer, status: int) -> bool:
+    return (
+        headers["Content-Type"].startswith("application/problem+json")
+        and isinstance(answer, dict)
+        and answer.get("status", status) == status
+        and bool(answer.get("detail"))
+    )
+
+
+def test_the_gateway_keeps_the_problem_contract_for_keys_routes_and_methods(stack, champion):
+    # GIVEN the deployed API (an API key and usage plan; every path and method reach the function)
+    # THEN a missing or wrong key is a 403 problem, and the probes and the document need none
+    for key in (False, "not-the-key-of-this-stack"):
+        headers = JSON if key is False else JSON | {"x-api-key": key}
+        status, answer_headers, answer = http(
+            stack, "POST", "/predict", {"reviewText": "ok"}, headers, api_key=False
+        )
+        assert status == 403 and _is_problem(answer_headers, answer, 403), (status, answer)
+    assert http(stack, "GET", "/health", headers={}, api_key=False)[0] == 200
+    # AND with the key, an unknown path is a 404 problem and a wrong method a 405 problem naming the right one
+    status, answer_headers, answer = http(stack, "GET", "/no/such/route")
+    assert status == 404 and _is_problem(answer_headers, answer, 404), (status, answer)
+    status, answer_headers, answer = http(stack, "GET", "/predict", headers={})
+    assert status == 405 and _is_problem(answer_headers, answer, 405), (status, answer)
+    assert answer_headers["Allow"] == "POST"
 
 
 LATIN1_BODY = '{"reviewText": "caf\xe9 scenes were lovely"}'.encode("latin-1")
@@ -217,7 +244,9 @@ def test_schemathesis_finds_no_server_error_through_api_gateway(stack, champion)
             )
             @given(case=operation.as_strategy(generation_mode=mode))
             def check(case):
-                response = case.call(base_url=stack.api_base_url, timeout=60)
+                response = case.call(
+                    base_url=stack.api_base_url, headers={"x-api-key": stack.api_key}, timeout=60
+                )
                 seen.setdefault(f"{case.method.upper()} {case.path}", set()).add(response.status_code)
                 assert response.status_code < 500, (
                     f"{case.method} {case.path} {case.body!r} -> {response.text}"

@@ -57,7 +57,7 @@ class Monitor:
     def send(self, texts: list[str]) -> None:
         """Through the API: every review answered (the capture then carries them to the bucket)."""
         began = time.monotonic()
-        result = send(self.stack.api_base_url, texts)
+        result = send(self.stack.api_base_url, texts, api_key=self.stack.api_key)
         print(f"sent {len(texts)} reviews in {time.monotonic() - began:.1f} s")  # against fresh_window's room
         assert result["answered"] == len(texts), result
 

@@ -229,7 +229,9 @@ def test_health_and_model_describe_the_champion(serving, lambda_context, tiny_mo
     status, model, _ = call(serving, lambda_context, "/model", method="GET")
     assert status == 200
     assert (model["name"], model["version"], model["kind"]) == ("review-sentiment", "1", "logreg")
-    assert model["promotedAt"] and model["runId"] == "run-1"
+    assert model["promotedAt"]
+    # a client learns what serves, not where it is stored or which run made it
+    assert not {"runId", "modelUri"} & set(model) and "s3://" not in json.dumps(model)
     assert model["metrics"]["test_macro_f1"] == pytest.approx(tiny_model.test_macro_f1)
 
 
@@ -245,6 +247,24 @@ def test_no_champion_answers_503_with_a_clear_message(aws_mock, lambda_context):
 
 def test_unknown_routes_are_a_404_problem(serving, lambda_context):
     assert problem_of(serving, lambda_context, "/nothing", method="GET")[0] == 404
+    assert problem_of(serving, lambda_context, "/predict/extra", method="POST")[0] == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("GET", "/predict", "POST"),
+        ("DELETE", "/batch_predict", "POST"),
+        ("POST", "/health", "GET"),
+        ("PUT", "/model", "GET"),
+    ],
+)
+def test_a_wrong_method_is_a_405_problem_that_names_the_allowed_ones(
+    serving, lambda_context, method, path, allow
+):
+    status, body, headers = problem_of(serving, lambda_context, path, {}, method=method)
+    assert status == 405 and headers["Allow"] == allow
+    assert method in body["detail"] and allow in body["detail"]
 
 
 def test_swagger_ui_and_the_openapi_document_are_served(serving, lambda_context):

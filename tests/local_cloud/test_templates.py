@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import tomllib
 
 import pytest
 import yaml
 
 from local_cloud import settings
-from local_cloud.deploy import validate
+from local_cloud.deploy import sam_executable, validate
 from tests.local_cloud.conftest import PROBE_TEMPLATE
 
 ROOT_TEMPLATE = settings.REPO_ROOT / "template.yaml"
@@ -47,12 +49,30 @@ def test_every_function_of_the_template_has_an_event():
             assert isinstance(json.loads(path.read_text()), dict), path
 
 
-def _aws_overrides() -> dict[str, str]:
-    import tomllib
+SAMCONFIG = settings.REPO_ROOT / "samconfig.toml"
+# Parameters whose empty default means "derived at deploy time" (not "fill me in"): MlflowArtifactRoot
+# (s3://<models bucket>/mlflow) and DriftSchedule (the stage's rate).
+DERIVED_WHEN_EMPTY = {"MlflowArtifactRoot", "DriftSchedule"}
 
-    config = tomllib.loads((settings.REPO_ROOT / "samconfig.toml").read_text())
-    overrides = config["aws"]["deploy"]["parameters"]["parameter_overrides"]
-    return dict(item.split("=", 1) for item in overrides)
+
+def _aws_overrides() -> dict[str, str]:
+    """samconfig.toml's `aws` overrides as SAM CLI's own config reader resolves them (its interpreter)."""
+    sam_python = sam_executable().parent / "python"
+    reader = settings.REPO_ROOT / "tests" / "support" / "samconfig_overrides.py"
+    done = subprocess.run([sam_python, reader, SAMCONFIG, "aws"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, f"SAM CLI refuses samconfig.toml's aws overrides:\n{done.stderr[-1500:]}"
+    return json.loads(done.stdout)
+
+
+def test_every_aws_override_reaches_the_template_whole():
+    # GIVEN the overrides as written in samconfig.toml and as SAM CLI resolves them
+    written = tomllib.loads(SAMCONFIG.read_text())["aws"]["deploy"]["parameters"]["parameter_overrides"]
+    resolved = _aws_overrides()
+    # THEN each written KEY=value arrives with its full value (spaces included), and none is empty
+    for item in written:
+        name, value = item.split("=", 1)
+        assert resolved.get(name) == value.strip('"'), (item, resolved.get(name))
+        assert resolved[name].strip(), f"{name} is empty: SAM CLI aborts on `{name}=`"
 
 
 def test_the_aws_environment_names_every_parameter_a_real_deploy_needs():
@@ -65,7 +85,7 @@ def test_the_aws_environment_names_every_parameter_a_real_deploy_needs():
     local_only = {
         name
         for name, spec in parameters.items()
-        if str(spec.get("Default", "")) == ""
+        if (str(spec.get("Default", "")) == "" and name not in DERIVED_WHEN_EMPTY)
         or "00000000" in str(spec.get("Default"))
         or ":latest" in str(spec.get("Default"))
     }

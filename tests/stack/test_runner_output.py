@@ -7,6 +7,7 @@ import json
 import zipfile
 from datetime import UTC, datetime, timedelta
 
+from review_sentiment import aws
 from stack.deployment import DeployedStack, python_packages_zip
 from stack.execution import ExecutionResult, state_timings
 from stack.report import summary
@@ -42,10 +43,11 @@ def test_state_timings_pair_entries_and_exits_and_label_map_items_by_model_kind(
     ]
 
 
-def _stack() -> DeployedStack:
+def _stack(api_key_id: str = "") -> DeployedStack:
     return DeployedStack(
         {
             "InferenceApiId": "abc123",
+            "InferenceApiKeyId": api_key_id,
             "StageName": "local",
             "InferenceApiUrl": "https://abc123.execute-api.us-east-1.amazonaws.com/local/",
         },
@@ -53,7 +55,8 @@ def _stack() -> DeployedStack:
     )
 
 
-def test_the_summary_of_a_promotion_has_the_table_the_version_the_url_and_a_curl():
+def test_the_summary_of_a_promotion_has_the_table_the_version_the_url_and_a_curl(aws_mock):
+    key = aws.client("apigateway").create_api_key(name="k", enabled=True, value="k3y-of-the-stack-0123456789")
     candidate = {
         "model_kind": "logreg",
         "val_macro_f1": 0.72,
@@ -77,7 +80,7 @@ def test_the_summary_of_a_promotion_has_the_table_the_version_the_url_and_a_curl
         "gate": {"behaviour_pass_rates": {"minimum_functionality": 1.0, "invariance": 0.75}},
     }
     result = ExecutionResult("arn:x", "SUCCEEDED", output, None, None, T0, T0 + timedelta(seconds=90))
-    text = summary(result, _stack())
+    text = summary(result, _stack(key["id"]))
     assert "<- chosen" in next(line for line in text.splitlines() if line.startswith("logreg"))
     assert "0.750" in text and "4,096" in text and "3.0e-07" in text
     vader_row = next(line for line in text.splitlines() if line.startswith("VADER (lexicon)"))
@@ -87,6 +90,7 @@ def test_the_summary_of_a_promotion_has_the_table_the_version_the_url_and_a_curl
     assert "promoted version: 1 (logreg)" in text
     assert "http://127.0.0.1:4566/_aws/execute-api/abc123/local/predict" in text
     assert "curl -s -X POST http://127.0.0.1:4566/_aws/execute-api/abc123/local/predict" in text
+    assert "-H 'x-api-key: k3y-of-the-stack-0123456789'" in text  # the printed curl answers: it sends the key
 
 
 def test_the_summary_of_a_failure_shows_the_error_and_cause():

@@ -46,10 +46,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def post(url: str, body: bytes) -> int:
-    request = urllib.request.Request(
-        url, data=body, headers={"Content-Type": "application/json"}, method="POST"
-    )
+def post(url: str, body: bytes, api_key: str) -> int:
+    headers = {"Content-Type": "application/json", "x-api-key": api_key}
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status
@@ -57,15 +56,17 @@ def post(url: str, body: bytes) -> int:
         return error.code
 
 
-def send_traffic(api_base_url: str) -> list[int]:
+def send_traffic(api_base_url: str, api_key: str) -> list[int]:
     """30 predictions, 5 batches, 5 bad bodies (422): the statuses, in order."""
     statuses = [
-        post(f"{api_base_url}/predict", json.dumps({"reviewText": f"Great book number {i}"}).encode())
+        post(
+            f"{api_base_url}/predict", json.dumps({"reviewText": f"Great book number {i}"}).encode(), api_key
+        )
         for i in range(30)
     ]
     batch = {"reviews": [{"reviewText": "Dull."}, {"reviewText": "Loved it."}]}
-    statuses += [post(f"{api_base_url}/batch_predict", json.dumps(batch).encode()) for _ in range(5)]
-    statuses += [post(f"{api_base_url}/predict", b'{"txt": "misspelt field"}') for _ in range(5)]
+    statuses += [post(f"{api_base_url}/batch_predict", json.dumps(batch).encode(), api_key) for _ in range(5)]
+    statuses += [post(f"{api_base_url}/predict", b'{"txt": "misspelt field"}', api_key) for _ in range(5)]
     return statuses
 
 
@@ -165,7 +166,7 @@ def run_check(stack, client_env: dict[str, str], state_dir: Path) -> None:
     )
     try:
         assert endpoints.prometheus_url, "the prometheus binary went missing"
-        statuses = send_traffic(stack.api_base_url)
+        statuses = send_traffic(stack.api_base_url, stack.api_key)
         assert statuses.count(200) == 35 and statuses.count(422) == 5, statuses
         publish_drift_metrics()
         checks = {f"non-zero {what}": non_zero(expr) for expr, what in NON_ZERO}
