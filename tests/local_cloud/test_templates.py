@@ -50,9 +50,10 @@ def test_every_function_of_the_template_has_an_event():
 
 
 SAMCONFIG = settings.REPO_ROOT / "samconfig.toml"
-# Parameters whose empty default means "derived at deploy time" (not "fill me in"): MlflowArtifactRoot
-# (s3://<models bucket>/mlflow) and DriftSchedule (the stage's rate).
-DERIVED_WHEN_EMPTY = {"MlflowArtifactRoot", "DriftSchedule"}
+# Parameters whose empty default means "derived at deploy time" or "not wanted" (not "fill me in"):
+# MlflowArtifactRoot (s3://<models bucket>/mlflow), DriftSchedule (the stage's rate), AlarmEmail (no
+# email subscription to the alarm topic).
+DERIVED_WHEN_EMPTY = {"MlflowArtifactRoot", "DriftSchedule", "AlarmEmail"}
 
 
 def _aws_overrides() -> dict[str, str]:
