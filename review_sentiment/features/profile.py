@@ -79,14 +79,21 @@ def text_sketch_profile(texts: Iterable[str], buckets: int = SKETCH_BUCKETS) -> 
     return {"buckets": buckets, "tokens": tokens, "rows": rows, "shares": shares.tolist()}
 
 
-def prediction_profile(positive_probabilities: np.ndarray, labels: Sequence | None = None,
-                       bins: int = DEFAULT_BINS) -> dict:
+def prediction_profile(
+    positive_probabilities: np.ndarray, labels: Sequence | None = None, bins: int = DEFAULT_BINS
+) -> dict:
     """The reference of prediction drift: a model's P(positive) on its own test split, binned like a
     feature ({"edges", "expected", ...}, quantile bins), plus the rows and predicted-positive share."""
     values = np.asarray(positive_probabilities, dtype=np.float64).ravel()
-    profile = {"version": PROFILE_VERSION, "quantity": "positive_probability", "rows": int(values.size),
-               "bins": bins, "binning": BINNING, **value_profile(values, bins),
-               "predicted_positive_share": float(np.mean(values >= 0.5)) if values.size else 0.0}
+    profile = {
+        "version": PROFILE_VERSION,
+        "quantity": "positive_probability",
+        "rows": int(values.size),
+        "bins": bins,
+        "binning": BINNING,
+        **value_profile(values, bins),
+        "predicted_positive_share": float(np.mean(values >= 0.5)) if values.size else 0.0,
+    }
     if labels is not None:
         profile["labels"] = label_distribution(labels)
     return profile
