@@ -31,7 +31,7 @@ from _common import add_common_arguments  # also puts the repository on the path
 from review_sentiment.data.cleaning import model_texts
 from review_sentiment.data.datasets import assign_split, load_shipped, with_labels
 from review_sentiment.features.numeric import numeric_features
-from review_sentiment.features.profile import prediction_profile, reference_profile
+from review_sentiment.features.profile import prediction_profile, texts_profile
 from review_sentiment.features.text_sketch import text_sketch
 from review_sentiment.modeling.kinds import build_pipeline, model_frame
 from review_sentiment.modeling.onnx_export import to_onnx
@@ -70,9 +70,7 @@ def references():
     frame = frame.assign(split=assign_split(frame, SEED).to_numpy())
     train = frame[frame["split"] == "train"]
     labels = [None if pd.isna(v) else int(v) for v in train["label"]]  # NA: 3 stars
-    profile = reference_profile(
-        numeric_features(train["reviewText"].tolist()), labels, texts=train["reviewText"].tolist()
-    )
+    profile = texts_profile(train["reviewText"].tolist(), labels)
     profile = json.loads(json.dumps(profile, default=lambda v: None))  # as stored
     labelled = frame[frame["label"].notna()]
     fit = labelled[labelled["split"] == "train"]

@@ -28,7 +28,6 @@ if __package__ in (None, ""):  # run as a file from a checkout (python glue_jobs
     except ImportError:
         sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np
 import pandas as pd
 from pyspark import AccumulatorParam
 from pyspark.sql import functions as F
@@ -43,11 +42,11 @@ from glue_jobs._runtime import (
     spread,
 )
 from review_sentiment.config import Settings
-from review_sentiment.data.cleaning import clean_text
+from review_sentiment.data.cleaning import clean_text, model_texts
 from review_sentiment.data.datasets import DEFAULT_FRACTIONS, SPLITS, assign_split, with_labels
 from review_sentiment.data.schema import CANONICAL_COLUMNS, LABEL_COLUMN, TEXT_COLUMN
 from review_sentiment.features.numeric import NUMERIC_FEATURES, numeric_features
-from review_sentiment.features.profile import DEFAULT_BINS, reference_profile
+from review_sentiment.features.profile import DEFAULT_BINS, texts_profile
 
 JOB_NAME = "preprocess_reviews"
 REQUIRED = ("input_path", "output_path", "profile_path")
@@ -56,7 +55,7 @@ PREPARED_SCHEMA = ", ".join(
     [
         "review_id string, reviewerID string, asin string, reviewText string, summary string, overall int",
         "unixReviewTime long, helpful array<long>, label int",
-        *[f"{name} float" for name in NUMERIC_FEATURES],
+        *[f"{name} double" for name in NUMERIC_FEATURES],  # float64, as data capture stores them
         "split string",
     ]
 )
@@ -79,7 +78,7 @@ def prepare_batch(batch: pd.DataFrame, seed: int, fractions) -> pd.DataFrame:
     out = batch[[c for c in CANONICAL_COLUMNS]].copy()
     out[TEXT_COLUMN] = [clean_text(t) for t in batch[TEXT_COLUMN]]
     out[LABEL_COLUMN] = with_labels(out)[LABEL_COLUMN]
-    values = numeric_features(out[TEXT_COLUMN].tolist())
+    values = numeric_features(model_texts(out[TEXT_COLUMN].tolist()))  # as training and serving compute them
     for i, name in enumerate(NUMERIC_FEATURES):
         out[name] = values[:, i]
     out["split"] = assign_split(out, seed, fractions).to_numpy()
@@ -147,19 +146,15 @@ def preprocess_job(job: JobContext) -> dict:
         written = job.spark.read.parquet(path)
         grouped = written.groupBy("split", LABEL_COLUMN).count().collect()
         train = (written.filter(F.col("split") == "train")
-                 .select(*NUMERIC_FEATURES, LABEL_COLUMN, TEXT_COLUMN).toPandas())
+                 .select(LABEL_COLUMN, TEXT_COLUMN).toPandas())
     counts = counts_by_split([(r["split"], r[LABEL_COLUMN], r["count"]) for r in grouped], dropped.value)
     progress("rows per split: " + ", ".join(f"{k} {v['rows']}" for k, v in counts.items()))
     if train.empty:
         raise NoInputData(f"no training rows after preprocessing {args['input_path']}: "
                           "the data is too small or every product fell into another split")
     labels = [None if pd.isna(v) else int(v) for v in train[LABEL_COLUMN]]
-    profile = reference_profile(
-        train[list(NUMERIC_FEATURES)].to_numpy(dtype=np.float64),
-        labels,
-        bins,
-        texts=train[TEXT_COLUMN].tolist(),
-    )
+    # from the texts through the function data capture uses for a served review (same values, dtype)
+    profile = texts_profile(train[TEXT_COLUMN].tolist(), labels, bins)
     profile.update(
         split="train",
         seed=seed,

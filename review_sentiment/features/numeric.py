@@ -51,17 +51,25 @@ def numeric_feature_row(text: str) -> list[float]:
 
 
 def numeric_features(texts: Iterable[str]) -> np.ndarray:
-    """float32 array [N, len(NUMERIC_FEATURES)] for a list of texts."""
+    """float64 array [N, len(NUMERIC_FEATURES)] for a list of (model) texts: exactly the values of
+    `numeric_feature_row`, which data capture stores per served review. The drift reference is binned
+    on these, so a served value lands in the bin its training twin landed in (a float32 copy would put
+    0.04 above its own float32 edge, one bin higher). The models take them as float32
+    (`model_inputs`)."""
     rows = [numeric_feature_row(t) for t in texts]
-    if not rows:
-        return np.zeros((0, len(NUMERIC_FEATURES)), dtype=np.float32)
-    return np.asarray(rows, dtype=np.float32)
+    return np.asarray(rows, dtype=np.float64).reshape(-1, len(NUMERIC_FEATURES))
+
+
+def model_inputs(texts: Iterable[str]) -> np.ndarray:
+    """The numeric features as the models take them: float32 [N, len(NUMERIC_FEATURES)] (the ONNX
+    graphs' numeric inputs are float32; training uses the same values so that the graph agrees)."""
+    return numeric_features(texts).astype(np.float32)
 
 
 def onnx_inputs(texts: list[str]) -> dict[str, np.ndarray]:
     """The feed of the exported graph: the text [N, 1] plus one float32 [N, 1] input per numeric feature."""
     texts = model_texts(texts)
-    numeric = numeric_features(texts)
+    numeric = model_inputs(texts)
     feed = {TEXT_INPUT: np.asarray(texts, dtype=object).reshape(-1, 1)}
     for i, name in enumerate(NUMERIC_FEATURES):
         feed[name] = numeric[:, i : i + 1]

@@ -13,8 +13,9 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from review_sentiment.data.cleaning import model_texts
 from review_sentiment.data.schema import LABEL_NAMES
-from review_sentiment.features.numeric import NUMERIC_FEATURES
+from review_sentiment.features.numeric import NUMERIC_FEATURES, numeric_features
 from review_sentiment.features.text_sketch import SKETCH_BUCKETS, text_sketch
 
 PROFILE_VERSION = 1
@@ -79,14 +80,21 @@ def text_sketch_profile(texts: Iterable[str], buckets: int = SKETCH_BUCKETS) -> 
     return {"buckets": buckets, "tokens": tokens, "rows": rows, "shares": shares.tolist()}
 
 
-def prediction_profile(positive_probabilities: np.ndarray, labels: Sequence | None = None,
-                       bins: int = DEFAULT_BINS) -> dict:
+def prediction_profile(
+    positive_probabilities: np.ndarray, labels: Sequence | None = None, bins: int = DEFAULT_BINS
+) -> dict:
     """The reference of prediction drift: a model's P(positive) on its own test split, binned like a
     feature ({"edges", "expected", ...}, quantile bins), plus the rows and predicted-positive share."""
     values = np.asarray(positive_probabilities, dtype=np.float64).ravel()
-    profile = {"version": PROFILE_VERSION, "quantity": "positive_probability", "rows": int(values.size),
-               "bins": bins, "binning": BINNING, **value_profile(values, bins),
-               "predicted_positive_share": float(np.mean(values >= 0.5)) if values.size else 0.0}
+    profile = {
+        "version": PROFILE_VERSION,
+        "quantity": "positive_probability",
+        "rows": int(values.size),
+        "bins": bins,
+        "binning": BINNING,
+        **value_profile(values, bins),
+        "predicted_positive_share": float(np.mean(values >= 0.5)) if values.size else 0.0,
+    }
     if labels is not None:
         profile["labels"] = label_distribution(labels)
     return profile
@@ -115,3 +123,14 @@ def reference_profile(
     if texts is not None:
         profile["text_sketch"] = text_sketch_profile(texts)
     return profile
+
+
+def texts_profile(texts: Iterable[str], labels: Sequence | None = None, bins: int = DEFAULT_BINS) -> dict:
+    """The reference profile of review texts as drift monitoring will see them served: each text made
+    a model text (data.cleaning.model_texts), its numeric features computed by the same function and in
+    the same dtype (float64) as the data-capture record of a served review, its token sketch likewise.
+    The preprocessing job builds the training split's profile with this; `labels` default to none
+    known (every row counted as neutral)."""
+    texts = model_texts(texts)
+    labels = [None] * len(texts) if labels is None else labels
+    return reference_profile(numeric_features(texts), labels, bins, texts=texts)

@@ -1,6 +1,7 @@
 """A compact, model-independent sketch of a review's words for data capture and text drift.
 
-Each token (lower-cased, the TF-IDF token rule of `features.text`) is hashed into one of
+Each token (case-folded words of two or more letters or digits in any script; each character of a
+script written without spaces: Chinese, Japanese, Thai, ...) is hashed into one of
 `SKETCH_BUCKETS` buckets (CRC-32, stable across processes and Python versions, unlike `hash()`); a
 text's sketch is its sparse bucket counts. Summed over a window of served reviews and over the
 training split, the bucket shares are two distributions over the same 256 bins, so a change of
@@ -17,15 +18,26 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-# Tokens of 2+ word characters: also the TF-IDF token_pattern of features.text (ONNX-safe, FINDINGS).
+# The TF-IDF token_pattern of features.text: ASCII words of 2+ characters (ONNX-safe, FINDINGS). The
+# sketch does not use it: a review in Cyrillic, Greek, Arabic or Japanese would have no token at all,
+# and a change of language is exactly what text drift must see.
 TOKEN_PATTERN = r"[a-zA-Z0-9_][a-zA-Z0-9_]+"
 SKETCH_BUCKETS = 256
-_TOKEN = re.compile(TOKEN_PATTERN)
+# Scripts written without spaces between words (Unicode blocks): Thai, Lao, Myanmar, Khmer, kana,
+# CJK ideographs and their extensions; each character is a token.
+_UNSPACED = (
+    "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    "\U00020000-\U0002fa1f"
+)
+_SKETCH_TOKEN = re.compile(f"[{_UNSPACED}]|(?:(?![{_UNSPACED}])\\w){{2,}}")
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-cased tokens of `text` by TOKEN_PATTERN (the text should already be a model text)."""
-    return _TOKEN.findall(text.lower()) if isinstance(text, str) else []
+    """The sketch's tokens of `text`: case-folded words of 2+ word characters in any script, and each
+    character of a script written without spaces (the text should already be a model text)."""
+    if not isinstance(text, str):
+        return []
+    return [token for token in _SKETCH_TOKEN.findall(text.casefold()) if token.strip("_")]
 
 
 def text_sketch(text: str, buckets: int = SKETCH_BUCKETS) -> dict[str, int]:

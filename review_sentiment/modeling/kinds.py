@@ -21,7 +21,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from review_sentiment.data.cleaning import model_texts
-from review_sentiment.features.numeric import NUMERIC_FEATURES, TEXT_INPUT, numeric_features
+from review_sentiment.features.numeric import NUMERIC_FEATURES, TEXT_INPUT, model_inputs
 from review_sentiment.features.text import text_pipeline
 
 Params = dict[str, object]
@@ -163,7 +163,7 @@ def build_pipeline(kind: str, params: Params, train_texts: Sequence[str], seed: 
 def model_frame(texts: Sequence[str]) -> pd.DataFrame:
     """The pipeline's input: the text plus the numeric features, computed by the one definition."""
     texts = model_texts(texts)
-    numeric = numeric_features(texts)
+    numeric = model_inputs(texts)
     frame = pd.DataFrame({TEXT_INPUT: np.asarray(texts, dtype=object)})
     for i, name in enumerate(NUMERIC_FEATURES):
         frame[name] = numeric[:, i]

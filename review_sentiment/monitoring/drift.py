@@ -233,21 +233,6 @@ def feature_scores(
     }
 
 
-def reference_profile(texts: Sequence[str], bins: int = DEFAULT_BINS) -> dict:
-    """Per feature: bin edges and expected proportions, from raw texts (the preprocessing job's format)."""
-    matrix = numeric_features(model_texts(texts)).astype(np.float64)
-    profile = {}
-    for i, name in enumerate(NUMERIC_FEATURES):
-        edges = bin_edges(matrix[:, i], bins)
-        profile[name] = {
-            "edges": edges.tolist(),
-            "expected": proportions(matrix[:, i], edges).tolist(),
-            "min": float(matrix[:, i].min()) if len(matrix) else 0.0,
-            "max": float(matrix[:, i].max()) if len(matrix) else 0.0,
-        }
-    return profile
-
-
 def feature_psi(profile: Mapping, texts: Sequence[str], min_rows: int = 1) -> dict[str, float | None]:
     """PSI per numeric feature of raw `texts` against the reference profile (None where not scored)."""
     matrix = numeric_features(model_texts(texts))

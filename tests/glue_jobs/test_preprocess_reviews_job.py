@@ -11,11 +11,11 @@ import pytest
 
 from glue_jobs import preprocess_reviews as job
 from glue_jobs._runtime import JobArgumentError, NoInputData
-from review_sentiment.data.cleaning import clean_text
+from review_sentiment.data.cleaning import clean_text, model_texts
 from review_sentiment.data.datasets import assign_split, load_shipped, with_labels
 from review_sentiment.data.schema import CANONICAL_COLUMNS
 from review_sentiment.features.numeric import NUMERIC_FEATURES, numeric_features
-from review_sentiment.features.profile import label_distribution, text_sketch_profile
+from review_sentiment.features.profile import label_distribution, text_sketch_profile, texts_profile
 from review_sentiment.monitoring import drift
 
 pytestmark = pytest.mark.slow
@@ -72,7 +72,9 @@ def test_features_labels_and_splits_are_the_domain_ones(processed, valid_dir):
     source = pd.read_parquet(valid_dir).set_index("review_id").loc[frame["review_id"]].reset_index()
     texts = [clean_text(t) for t in source["reviewText"]]
     assert frame["reviewText"].tolist() == texts
-    np.testing.assert_array_equal(frame[list(NUMERIC_FEATURES)].to_numpy(np.float32), numeric_features(texts))
+    # the features of the model texts, float64 as data capture stores a served review's
+    expected = numeric_features(model_texts(texts))
+    np.testing.assert_array_equal(frame[list(NUMERIC_FEATURES)].to_numpy(), expected)
     expected_labels = with_labels(source)["label"]
     assert frame["label"].isna().tolist() == expected_labels.isna().tolist()  # 3 stars: no label, kept
     assert (frame["label"].dropna().astype(int) == expected_labels.dropna().astype(int).to_numpy()).all()
@@ -93,7 +95,7 @@ def test_the_profile_is_the_drift_modules_reference_of_the_training_split(proces
     written = json.loads((out / "profile.json").read_text())
     assert written == json.loads(json.dumps(profile))
     train = _read(out).query("split == 'train'")
-    expected = drift.reference_profile(train["reviewText"].tolist())  # what the drift monitor builds
+    expected = texts_profile(train["reviewText"].tolist())  # the reference of served reviews' features
     for name in NUMERIC_FEATURES:
         assert written[name]["edges"] == expected[name]["edges"]
         assert written[name]["expected"] == pytest.approx(expected[name]["expected"])

@@ -161,8 +161,13 @@ def test_user_mistakes_get_one_line(tmp_path, env):
 # --- bad input: one line saying what to do, exit code 2, never a traceback -------------------------------
 def _reviews(n: int = 3) -> list[dict]:
     return [
-        {"reviewerID": f"A{i}", "asin": "B1", "reviewText": "Un café, très bon", "overall": 5,
-         "unixReviewTime": 1400000000}
+        {
+            "reviewerID": f"A{i}",
+            "asin": "B1",
+            "reviewText": "Un café, très bon",
+            "overall": 5,
+            "unixReviewTime": 1400000000,
+        }
         for i in range(n)
     ]
 
@@ -195,8 +200,10 @@ def _bad_inputs(folder) -> dict[str, tuple[list[str], str]]:
         "unknown model kind": (["train", "--model-kind", "svm"], "unknown model kind 'svm'"),
         "incomplete splits": (["train", "--model-kind", "logreg", "--train", ok], "pass all of --train"),
         "missing file": (["validate", "--data", str(folder / "missing.jsonl")], "no such file"),
-        "missing training file": (["train", "--model-kind", "mlp", "--data", str(folder / "nope.csv")],
-                                  "no such file"),
+        "missing training file": (
+            ["train", "--model-kind", "mlp", "--data", str(folder / "nope.csv")],
+            "no such file",
+        ),
         "folder without reviews": (["validate", "--data", str(folder / "no_reviews")], "no review files"),
         "unknown format": (["validate", "--data", str(folder / "reviews.xml")], "unknown format"),
         "empty file": (["validate", "--data", str(folder / "empty.jsonl")], "holds no reviews"),
@@ -211,10 +218,27 @@ def _bad_inputs(folder) -> dict[str, tuple[list[str], str]]:
 
 
 BAD_CASES = [
-    "unknown option", "unknown command", "missing option", "not a number", "fraction out of range",
-    "zero trials", "no texts", "unknown model kind", "incomplete splits", "missing file",
-    "missing training file", "folder without reviews", "unknown format", "empty file", "wrong encoding",
-    "wrong columns", "not JSON lines", "corrupt gzip", "corrupt parquet", "missing model", "corrupt model",
+    "unknown option",
+    "unknown command",
+    "missing option",
+    "not a number",
+    "fraction out of range",
+    "zero trials",
+    "no texts",
+    "unknown model kind",
+    "incomplete splits",
+    "missing file",
+    "missing training file",
+    "folder without reviews",
+    "unknown format",
+    "empty file",
+    "wrong encoding",
+    "wrong columns",
+    "not JSON lines",
+    "corrupt gzip",
+    "corrupt parquet",
+    "missing model",
+    "corrupt model",
 ]
 
 

@@ -16,8 +16,7 @@ import pandas as pd
 
 from review_sentiment.data.cleaning import model_texts
 from review_sentiment.data.datasets import assign_split, load_shipped, with_labels
-from review_sentiment.features.numeric import numeric_features
-from review_sentiment.features.profile import prediction_profile, reference_profile
+from review_sentiment.features.profile import prediction_profile, texts_profile
 from review_sentiment.serving.api_models import ModelRef
 from review_sentiment.serving.capture import CAPTURE_PREFIX, CaptureRecord
 from review_sentiment.serving.onnx_model import OnnxSentimentModel
@@ -27,9 +26,8 @@ def training_profile(seed: int = 42) -> dict:
     """The preprocessing job's profile of the shipped reviews' training split (split seed `seed`)."""
     frame = with_labels(load_shipped())
     train = frame[assign_split(frame, seed).to_numpy() == "train"]
-    texts = model_texts(train["reviewText"].tolist())
     labels = [None if pd.isna(v) else int(v) for v in train["label"]]
-    profile = reference_profile(numeric_features(texts), labels, texts=texts)
+    profile = texts_profile(train["reviewText"].tolist(), labels)
     return json.loads(json.dumps(profile))
 
 

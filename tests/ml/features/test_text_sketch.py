@@ -25,3 +25,13 @@ def test_bucket_shares_sum_to_one_and_reflect_a_vocabulary_shift():
     shifted = bucket_shares(text_sketch(t) for t in ["zzyzx quux", "flarp quux"])
     assert np.abs(reference - shifted).sum() > 1.0  # disjoint vocabularies: total variation near 2
     assert bucket_shares([]).sum() == 0.0
+
+
+def test_every_script_has_tokens():
+    # words in any script; each character of a script written without spaces
+    assert tokens("Отличная книга, ОЧЕНЬ понравилась") == ["отличная", "книга", "очень", "понравилась"]
+    assert tokens("Ένα υπέροχο βιβλίο") == ["ένα", "υπέροχο", "βιβλίο"]
+    assert tokens("كتاب رائع جدا") == ["كتاب", "رائع", "جدا"]
+    assert tokens("この本は面白い。") == ["こ", "の", "本", "は", "面", "白", "い"]  # no punctuation
+    assert tokens("café NAÏVE") == ["café", "naïve"]
+    assert text_sketch("この本は面白い") and text_sketch("Ένα υπέροχο βιβλίο")

@@ -10,6 +10,7 @@ import pytest
 
 from review_sentiment.data.cleaning import model_texts
 from review_sentiment.features.numeric import NUMERIC_FEATURES, numeric_features
+from review_sentiment.features.profile import texts_profile
 from review_sentiment.monitoring.drift import (
     EPSILON,
     BinnedReference,
@@ -20,7 +21,6 @@ from review_sentiment.monitoring.drift import (
     feature_scores,
     psi,
     psi_from_proportions,
-    reference_profile,
     score,
     severity,
 )
@@ -145,7 +145,7 @@ def test_a_broken_reference_is_refused_with_the_reason(entry):
 # --- features of review texts ---------------------------------------------------------------------
 def test_features_of_review_text_are_stable_on_the_same_population_and_flag_shouting(small_frame):
     texts = small_frame["reviewText"].tolist()
-    profile = json.loads(json.dumps(reference_profile(texts[:600])))  # survives storage as JSON
+    profile = json.loads(json.dumps(texts_profile(texts[:600])))  # survives storage as JSON
     same = feature_psi(profile, texts[600:])
     assert set(same) == set(NUMERIC_FEATURES)
     assert max(v for v in same.values() if v is not None) < 0.25
@@ -161,9 +161,57 @@ def test_features_of_review_text_are_stable_on_the_same_population_and_flag_shou
 
 def test_an_empty_window_of_texts_scores_no_feature(small_frame):
     """The defect this replaces: an empty window was 'significant' drift on every feature (PSI 6.9-9.2)."""
-    profile = reference_profile(small_frame["reviewText"].tolist())
+    profile = texts_profile(small_frame["reviewText"].tolist())
     answers = feature_scores(profile, np.zeros((0, len(NUMERIC_FEATURES))), min_rows=500)
     assert {a.status for a in answers.values()} <= {Status.INSUFFICIENT_DATA, Status.CONSTANT_REFERENCE}
     assert all(a.psi is None for a in answers.values())
     one_text = feature_psi(profile, ["Loved it."], min_rows=500)
     assert all(v is None for v in one_text.values())
+
+
+# --- one code path: the reference's own rows served back score no drift ---------------------------
+def _replayed_through_capture(texts: list[str]):
+    """`texts` served: one data-capture line each (as the inference function writes them), read back
+    as the drift monitor reads a window."""
+    from datetime import UTC, datetime
+
+    from review_sentiment.monitoring.capture import Window, read_lines
+    from review_sentiment.serving.api_models import ModelRef
+    from review_sentiment.serving.capture import CaptureRecord
+
+    now = datetime(2026, 12, 5, 3, 0, 30, tzinfo=UTC)
+    model = ModelRef(name="review-sentiment", version="1", kind="logreg")
+    lines = [
+        CaptureRecord.of(
+            model=model, request_id="r", model_text=text, label="positive",
+            probabilities={"negative": 0.3, "positive": 0.7}, now=now,
+        ).to_line()
+        for text in model_texts(texts)
+    ]  # fmt: skip
+    return read_lines(
+        lines, Window(datetime(2026, 12, 5, 3, 0, tzinfo=UTC), datetime(2026, 12, 5, 3, 1, tzinfo=UTC))
+    )
+
+
+@pytest.mark.parametrize("source", ["shipped", "synthetic"])
+def test_the_references_own_rows_served_back_drift_on_no_feature(source):
+    """The reference (the preprocessing job's texts_profile) and a served window (capture records)
+    compute each feature through one function, on the same normalisation and dtype: the same rows give
+    PSI under 0.01 on every feature. The defect this replaces: float32 reference edges put a served
+    0.04 one bin higher, and in-distribution traffic got `warn` on uppercase_ratio (PSI 0.104)."""
+    from review_sentiment.data.datasets import generate_synthetic_reviews, load_shipped
+
+    frame = load_shipped() if source == "shipped" else generate_synthetic_reviews(3000, seed=3)
+    texts = frame["reviewText"].tolist()
+    profile = json.loads(json.dumps(texts_profile(texts)))  # as stored
+    window = _replayed_through_capture(texts)
+    assert window.rows == len(texts)
+    answers = feature_scores(profile, window.features, min_rows=1)
+    scored = {name: a.psi for name, a in answers.items() if a.psi is not None}
+    assert scored, answers
+    assert all(psi < 0.01 for psi in scored.values()), scored
+    # a feature constant in the reference is answered, and the same rows never differ from it
+    for answer in answers.values():
+        assert answer.status in (Status.SCORED, Status.CONSTANT_REFERENCE), answer
+        unchanged = "; 0.0% of the window" in answer.note
+        assert answer.status != Status.CONSTANT_REFERENCE or unchanged, answer.note

@@ -144,3 +144,26 @@ def test_capture_lines_of_the_window_become_columns_and_the_rest_is_counted():
     assert captured.positive_probability.tolist() == [0.8, 0.8, 0.8]
     assert captured.model_versions == {"4": 3} and captured.labels == {"positive": 3}
     assert window_bucket_counts(captured.sketches)[7] == 6
+
+
+NON_LATIN_REVIEWS = {
+    "russian": ["Отличная книга, очень понравилась история", "Скучный сюжет, не рекомендую эту книгу"],
+    "japanese": ["この本はとても面白かったです", "話がつまらなくて最後まで読めなかった"],
+    "greek": ["Ένα υπέροχο βιβλίο με καλή πλοκή", "Βαρετή ιστορία, δεν το προτείνω"],
+    "arabic": ["كتاب رائع جدا وأحببت القصة", "قصة مملة ولا أنصح بهذا الكتاب"],
+}
+
+
+@pytest.mark.parametrize("language", sorted(NON_LATIN_REVIEWS))
+def test_reviews_in_another_script_count_and_move_the_text_score(small_frame, language):
+    # GIVEN the training split's token shares and 600 served reviews in another script
+    texts = small_frame["reviewText"].tolist()
+    reference = reference_shares({"text_sketch": text_sketch_profile(texts[:600])})
+    served = [NON_LATIN_REVIEWS[language][i % 2] + f" {i}" for i in range(600)]
+    # THEN every review counts, and the window is scored far from the reference, not insufficient_data
+    result = score_text(
+        reference, window_bucket_counts(text_sketch(t) for t in served), rows=600, min_rows=500
+    )
+    assert result.status == Status.SCORED and result.tokens >= 600 * 3, result
+    in_domain = score_text(reference, window_bucket_counts(text_sketch(t) for t in texts[600:]), rows=600)
+    assert result.score > 0.5 > in_domain.score
