@@ -136,9 +136,9 @@ def summary(samples_ms: list[float]) -> dict[str, float]:
 def train(kind: str) -> tuple[bytes, object, float]:
     """(ONNX graph, fitted scikit-learn pipeline, test macro-F1) on the shipped reviews."""
     from review_sentiment.data.datasets import binary_splits, load_shipped
+    from review_sentiment.data.metrics import macro_f1
     from review_sentiment.modeling.kinds import build_pipeline, model_frame
     from review_sentiment.modeling.onnx_export import to_onnx
-    from review_sentiment.modeling.selection import macro_f1
 
     splits = binary_splits(load_shipped(), seed=7)
     texts = splits.train["reviewText"].tolist()

@@ -180,7 +180,7 @@ def measure(args: argparse.Namespace) -> int:
 
 
 def _macro_f1(truth: np.ndarray, predicted: np.ndarray) -> float:
-    from review_sentiment.modeling.selection import macro_f1
+    from review_sentiment.data.metrics import macro_f1
 
     return macro_f1(truth, predicted)
 

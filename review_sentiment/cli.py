@@ -185,8 +185,10 @@ def predict(
         loaded = OnnxSentimentModel(path)
     except Exception as exc:  # onnxruntime raises its own types for a file that is not a graph
         reason = " ".join(str(exc).split())[:200]
-        _fail(f"{path} is not a sentiment ONNX model ({type(exc).__name__}: {reason}); pass the model.onnx "
-              "that `run` or `train` wrote")
+        _fail(
+            f"{path} is not a sentiment ONNX model ({type(exc).__name__}: {reason}); pass the model.onnx "
+            "that `run` or `train` wrote"
+        )
     for text, prediction in zip(texts, loaded.predict(texts), strict=True):
         typer.echo(json.dumps({"text": text, **prediction}))
 

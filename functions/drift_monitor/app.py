@@ -6,7 +6,10 @@ delivery of one tick evaluates the same window and derives the same execution na
 CloudWatch metrics through Powertools (EMF) in namespace POWERTOOLS_METRICS_NAMESPACE:
   FeaturePSI (dimension `feature`, one per scored feature), PredictionPSI, TextDriftScore, MaxPSI
   (each only when scored), DriftDecision (0 none or not decided, 1 warn, 2 act) and
-  RetrainingTriggered (Count, 0 or 1) on every tick.
+  RetrainingTriggered (Count, 0 or 1) on every tick; live model quality (monitoring.quality):
+  LabelledRows (Count) on every tick, ModelQualityF1, ModelQualityAccuracy, ModelQualityDecline (the
+  champion's test macro-F1 minus the live one) and ModelQualityLevel (0 none, 1 warn, 2 act) only when
+  the window held enough labelled rows.
 Invoked by hand, an event {"time": "2026-11-29T08:05:00Z"} picks the tick; without one, now.
 """
 
@@ -23,6 +26,7 @@ from review_sentiment import aws
 from review_sentiment.monitoring.capture import parse_time
 from review_sentiment.monitoring.config import DriftConfig
 from review_sentiment.monitoring.monitor import MonitorTargets, run_tick
+from review_sentiment.monitoring.report import DECISION_LEVEL
 
 ENV_CAPTURE_BUCKET = "CAPTURE_BUCKET"
 ENV_REPORTS_BUCKET = "DRIFT_REPORTS_BUCKET"
@@ -75,6 +79,16 @@ def publish(report: dict) -> None:
         metrics.add_metric(name="TextDriftScore", unit=MetricUnit.NoUnit, value=text["score"])
     if report.get("max_psi") is not None:
         metrics.add_metric(name="MaxPSI", unit=MetricUnit.NoUnit, value=report["max_psi"])
+    quality = report.get("model_quality") or {}
+    if quality:
+        metrics.add_metric(name="LabelledRows", unit=MetricUnit.Count, value=quality["labelled_rows"])
+    if quality.get("macro_f1") is not None:
+        metrics.add_metric(name="ModelQualityF1", unit=MetricUnit.NoUnit, value=quality["macro_f1"])
+        metrics.add_metric(name="ModelQualityAccuracy", unit=MetricUnit.NoUnit, value=quality["accuracy"])
+        level = DECISION_LEVEL[quality["severity"]]
+        metrics.add_metric(name="ModelQualityLevel", unit=MetricUnit.NoUnit, value=level)
+        if quality.get("decline") is not None:
+            metrics.add_metric(name="ModelQualityDecline", unit=MetricUnit.NoUnit, value=quality["decline"])
     metrics.add_metric(name="DriftDecision", unit=MetricUnit.NoUnit, value=report["decision_level"])
     started = bool((report.get("retraining") or {}).get("started"))
     metrics.add_metric(name="RetrainingTriggered", unit=MetricUnit.Count, value=1 if started else 0)
@@ -95,6 +109,8 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         rows=report["rows"],
         max_psi=report["max_psi"],
         text_score=(report.get("text") or {}).get("score"),
+        labelled_rows=(report.get("model_quality") or {}).get("labelled_rows"),
+        live_macro_f1=(report.get("model_quality") or {}).get("macro_f1"),
         reasons=report["reasons"],
         retraining=retraining.get("reason"),
         retraining_message=retraining.get("message"),

@@ -44,7 +44,6 @@ SPLITS: tuple[str, ...] = ("train", "validation", "test")
 DEFAULT_FRACTIONS: tuple[float, float, float] = (0.7, 0.15, 0.15)
 
 
-
 class DatasetError(ValueError):
     """A file cannot be read as reviews; the message says what to do."""
 
@@ -89,16 +88,20 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises its own types for files that are not Parquet
         reason = " ".join(str(exc).split())[:200]
-        raise DatasetError(f"{path}: not readable as Parquet ({reason}); pass what the Glue jobs wrote") \
-            from None
+        raise DatasetError(
+            f"{path}: not readable as Parquet ({reason}); pass what the Glue jobs wrote"
+        ) from None
     return to_canonical(frame)
 
 
 def review_files(folder: Path) -> list[Path]:
     """The review files under `folder` in path order, housekeeping files (_SUCCESS, .hidden) left out."""
     return sorted(
-        p for p in folder.rglob("*")
-        if p.is_file() and p.stat().st_size > 0 and record_format(p.name)
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and p.stat().st_size > 0
+        and record_format(p.name)
         and is_data_file(str(p.relative_to(folder)))
     )
 
@@ -133,8 +136,17 @@ def records_frame(records: list[RawRecord]) -> pd.DataFrame:
             record.source_file, record_format(record.source_file)
         )
         fields = canonical_record(record.fields, fmt) if record.fields is not None else {}
-        rows.append({**fields, **{SOURCE_FILE: record.source_file, LINE: record.line, RAW: record.raw,
-                                  RECORD_PROBLEM: record.problem}})
+        rows.append(
+            {
+                **fields,
+                **{
+                    SOURCE_FILE: record.source_file,
+                    LINE: record.line,
+                    RAW: record.raw,
+                    RECORD_PROBLEM: record.problem,
+                },
+            }
+        )
     frame = pd.DataFrame(rows, dtype=object)
     for column in CANONICAL_COLUMNS:
         if column not in frame:

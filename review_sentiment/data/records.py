@@ -219,7 +219,7 @@ def number_or_text(value):
 
 
 def parse_helpful(value):
-    """"[up, total]" text (CSV) or an array (Parquet) -> a list; anything else unchanged."""
+    """ "[up, total]" text (CSV) or an array (Parquet) -> a list; anything else unchanged."""
     if isinstance(value, str):
         try:
             value = ast.literal_eval(value.strip())

@@ -82,7 +82,7 @@ _HINTS = {
 
 
 def likely_cause(report: dict) -> str:
-    """" Most likely: ..." for the reason behind most quarantined rows, or "" (report: validate's shape)."""
+    """ " Most likely: ..." for the reason behind most quarantined rows, or "" (report: validate's shape)."""
     reasons = report.get("reasons") or {}
     if not reasons:
         return ""
@@ -92,8 +92,10 @@ def likely_cause(report: dict) -> str:
     hint = _HINTS.get(reason)
     column = reason.removeprefix("missing_")
     if hint is None and reason.startswith("missing_") and column in KINDLE_FIELDS and count == report["rows"]:
-        hint = (f"no row has {column}: the file lacks that column (columns needed: "
-                f"{', '.join(c for c in REQUIRED_COLUMNS if c != 'review_id')})")
+        hint = (
+            f"no row has {column}: the file lacks that column (columns needed: "
+            f"{', '.join(c for c in REQUIRED_COLUMNS if c != 'review_id')})"
+        )
     return f" Most likely: {hint}." if hint else ""
 
 
@@ -240,8 +242,10 @@ def typed(valid: pd.DataFrame) -> pd.DataFrame:
     """`typed_row` on every row of a frame of valid rows: int64 ratings and times, object elsewhere."""
     out = valid.copy()
     columns = ("summary", "overall", "unixReviewTime", "helpful")
-    typed_rows = [typed_row(dict(zip(columns, values, strict=True)))
-                  for values in zip(*(valid[c].tolist() for c in columns), strict=True)]
+    typed_rows = [
+        typed_row(dict(zip(columns, values, strict=True)))
+        for values in zip(*(valid[c].tolist() for c in columns), strict=True)
+    ]
     out["summary"] = pd.Series([r["summary"] for r in typed_rows], index=valid.index, dtype=object)
     for column in ("overall", "unixReviewTime"):
         out[column] = pd.Series([r[column] for r in typed_rows], index=valid.index, dtype="int64")

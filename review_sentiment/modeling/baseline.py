@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from review_sentiment.modeling.selection import macro_f1
+from review_sentiment.data.metrics import macro_f1
 
 # VADER's own cut-off for "positive"; everything below it (neutral or negative) counts as negative
 # in the binary task.

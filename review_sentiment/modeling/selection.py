@@ -34,19 +34,6 @@ class NoModelWithinBudget(RuntimeError):
     """No candidate meets the latency budget."""
 
 
-def macro_f1(truth: Sequence[int], predicted: Sequence[int]) -> float:
-    """Unweighted mean over the classes present in `truth` or `predicted` of F1 = 2TP / (2TP + FP + FN):
-    scikit-learn's `f1_score(average="macro")` with a class never predicted correctly scoring 0.
-    0.0 for no rows. The one macro-F1 of training, selection and the champion's re-scoring."""
-    pairs = list(zip((int(t) for t in truth), (int(p) for p in predicted), strict=True))
-    scores = []
-    for label in sorted({t for t, _ in pairs} | {p for _, p in pairs}):
-        tp = sum(1 for t, p in pairs if t == label and p == label)
-        wrong = sum(1 for t, p in pairs if (t == label) != (p == label))  # FP + FN
-        scores.append(2 * tp / (2 * tp + wrong) if tp else 0.0)
-    return sum(scores) / len(scores) if scores else 0.0
-
-
 class Candidate(BaseModel):
     """One trained model as selection compares it (a subset of its TrainingResult)."""
 

@@ -28,6 +28,7 @@ from review_sentiment.data.datasets import (
     load_reviews,
     with_labels,
 )
+from review_sentiment.data.metrics import macro_f1
 from review_sentiment.data.schema import LABEL_NAMES, RATING_COLUMN, TEXT_COLUMN
 from review_sentiment.data.validation import validate
 from review_sentiment.features.numeric import NUMERIC_FEATURES
@@ -37,7 +38,7 @@ from review_sentiment.modeling.baseline import vader_metrics
 from review_sentiment.modeling.families import ModelFamily, family
 from review_sentiment.modeling.kinds import single_threaded
 from review_sentiment.modeling.onnx_export import ParityError, single_row_latency_ms
-from review_sentiment.modeling.selection import TrainingResult, macro_f1, ranked_by_preference
+from review_sentiment.modeling.selection import TrainingResult, ranked_by_preference
 from review_sentiment.modeling.tuning import completed_trials, pareto_front, tune
 from review_sentiment.progress import Progress
 from review_sentiment.serving.onnx_model import OnnxSentimentModel

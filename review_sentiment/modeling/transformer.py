@@ -29,9 +29,9 @@ import optuna
 import torch
 
 from review_sentiment.config import Settings
+from review_sentiment.data.metrics import macro_f1
 from review_sentiment.modeling.families import ModelFamily
 from review_sentiment.modeling.onnx_export import ParityError, ParityReport, parity, probe_texts
-from review_sentiment.modeling.selection import macro_f1
 from review_sentiment.serving.onnx_model import LABEL_OUTPUT, PROBABILITIES_OUTPUT, OnnxSentimentModel
 from review_sentiment.serving.tokenized import (
     ATTENTION_MASK,

@@ -18,10 +18,10 @@ from sklearn.metrics import accuracy_score
 
 from review_sentiment.config import Settings
 from review_sentiment.data.datasets import BinarySplits
+from review_sentiment.data.metrics import macro_f1
 from review_sentiment.modeling.families import ModelFamily, family
 from review_sentiment.modeling.kinds import single_threaded
 from review_sentiment.modeling.onnx_export import single_row_latency_ms
-from review_sentiment.modeling.selection import macro_f1
 from review_sentiment.progress import Progress
 from review_sentiment.serving.onnx_model import OnnxSentimentModel
 

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from review_sentiment.data.schema import LABEL_NAMES, NEGATIVE, POSITIVE
 from review_sentiment.features.numeric import NUMERIC_FEATURES
 from review_sentiment.serving.capture import CAPTURE_PREFIX, CaptureLineError, CaptureRecord
 
@@ -79,6 +80,8 @@ class CapturedWindow:
     lines_read: int = 0
     skipped: Counter = field(default_factory=Counter)  # reason -> lines
     outside_window: int = 0  # valid lines of other windows (in the same objects)
+    predicted: list[str] = field(default_factory=list)  # [N] the served label names
+    ratings: np.ndarray = field(default_factory=lambda: np.empty(0))  # float64 [N] `overall`, NaN: none
 
     @property
     def rows(self) -> int:
@@ -86,17 +89,29 @@ class CapturedWindow:
 
     @classmethod
     def of(
-        cls, window: Window, features: np.ndarray, positive_probability: np.ndarray, sketches: list[dict]
+        cls,
+        window: Window,
+        features: np.ndarray,
+        positive_probability: np.ndarray,
+        sketches: list[dict],
+        predicted: list[str] | None = None,
+        ratings: np.ndarray | None = None,
     ) -> CapturedWindow:
-        """A window from columns already in memory (benchmarks, replays)."""
+        """A window from columns already in memory (benchmarks, replays); without `predicted`, the label
+        of each probability at 0.5; without `ratings`, no row is rated."""
         features = np.asarray(features, dtype=np.float64).reshape(-1, len(NUMERIC_FEATURES))
+        probabilities = np.asarray(positive_probability, dtype=np.float64)
+        if predicted is None:
+            predicted = [LABEL_NAMES[POSITIVE if p >= 0.5 else NEGATIVE] for p in probabilities]
         return cls(
             window,
             features,
-            np.asarray(positive_probability, dtype=np.float64),
+            probabilities,
             list(sketches),
+            Counter(predicted),
             Counter(),
-            Counter(),
+            predicted=list(predicted),
+            ratings=np.full(len(probabilities), np.nan) if ratings is None else np.asarray(ratings, float),
         )
 
 
@@ -110,7 +125,7 @@ def parse_time(value: object) -> datetime:
 
 def read_lines(lines: Iterable[str | bytes], window: Window) -> CapturedWindow:
     """The window's records among `lines` (skipping blank, unparseable and other-window lines)."""
-    rows, probs, sketches = [], [], []
+    rows, probs, sketches, predicted, ratings = [], [], [], [], []
     labels, versions, skipped = Counter(), Counter(), Counter()
     outside = read = 0
     for line in lines:
@@ -128,7 +143,13 @@ def read_lines(lines: Iterable[str | bytes], window: Window) -> CapturedWindow:
         rows.append(record.feature_row())
         probs.append(record.positive_probability())
         sketches.append(record.capture_data.endpoint_input.data.text_sketch)
-        labels[record.capture_data.endpoint_output.data.label] += 1
+        label, rating = (
+            record.capture_data.endpoint_output.data.label,
+            record.capture_data.endpoint_input.data.overall,
+        )
+        labels[label] += 1
+        predicted.append(label)
+        ratings.append(math.nan if rating is None else rating)
         versions[record.model.version] += 1
     features = np.asarray(rows, dtype=np.float64).reshape(-1, len(NUMERIC_FEATURES))
     return CapturedWindow(
@@ -141,6 +162,8 @@ def read_lines(lines: Iterable[str | bytes], window: Window) -> CapturedWindow:
         lines_read=read,
         skipped=skipped,
         outside_window=outside,
+        predicted=predicted,
+        ratings=np.asarray(ratings, dtype=np.float64),
     )
 
 

@@ -44,10 +44,19 @@ class DriftConfig(BaseModel):
     consecutive_windows: int = Field(default=1, ge=1, le=100, description="act windows in a row to retrain")
     cooldown_minutes: int = Field(default=24 * 60, ge=0, description="no drift retraining this soon again")
     retrain_on_warn: bool = Field(default=False, description="retrain on warn too (default: act only)")
+    # Live model quality (monitoring.quality): the served model's macro-F1 on rated requests, against the
+    # champion's test macro-F1. 200 labelled rows give a 95% interval about +/-0.05 wide at F1 0.85.
+    min_labelled_rows: int = Field(default=200, ge=1, description="below: insufficient labels")
+    quality_warn_drop: float = Field(default=0.05, gt=0, le=1, description="macro-F1 points below: warns")
+    quality_act_drop: float = Field(default=0.10, gt=0, le=1, description="macro-F1 points below: acts")
 
     @model_validator(mode="after")
     def _ordered(self) -> DriftConfig:
-        if self.act < self.warn or self.text_act < self.text_warn:
+        if (
+            self.act < self.warn
+            or self.text_act < self.text_warn
+            or self.quality_act_drop < self.quality_warn_drop
+        ):
             raise ValueError("each act threshold must be at least its warn threshold")
         return self
 

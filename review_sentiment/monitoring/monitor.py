@@ -114,6 +114,7 @@ def run_tick(
             "prediction_profile_uri": champion.prediction_profile_uri,
         },
         now=now,
+        reference_macro_f1=champion.test_macro_f1,
     )
     earlier = (
         previous_decisions(s3, targets.reports_bucket, window, config.consecutive_windows - 1)

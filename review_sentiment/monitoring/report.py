@@ -1,9 +1,10 @@
 """One window's drift report: every score with its bins and counts, the decision and why, as JSON and CSV.
 
-Decision: `insufficient_data` when the window holds fewer than `min_window_rows` records (nothing is
-scored or decided), else the worst severity over the features' PSI, the prediction PSI and the text
-JS distance: `none`, `warn` or `act`. Scores that are not scored (constant reference, no reference)
-take no part. Stdlib + numpy only.
+Decision: the worst severity (`none`, `warn` or `act`) over the signals that have a verdict: the
+features' PSI, the prediction PSI and the text JS distance when the window holds at least
+`min_window_rows` records, and live model quality (monitoring.quality) when it holds at least
+`min_labelled_rows` rated requests. With neither, `insufficient_data`: nothing decided. Scores that are
+not scored (constant reference, no reference) take no part. Stdlib + numpy only.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from review_sentiment.monitoring.drift import (
     score,
     severity,
 )
+from review_sentiment.monitoring.quality import SCORED, model_quality
 from review_sentiment.monitoring.text_drift import score_text, window_bucket_counts
 
 INSUFFICIENT = "insufficient_data"
@@ -79,8 +81,10 @@ def evaluate(
     config: DriftConfig,
     champion: Mapping | None = None,
     now: datetime | None = None,
+    reference_macro_f1: float | None = None,
 ) -> dict:
-    """The report of one window (JSON-able dict); see the module doc for the decision rule."""
+    """The report of one window (JSON-able dict); see the module doc for the decision rule.
+    `reference_macro_f1`: the champion's test macro-F1, what live model quality is compared with."""
     features = feature_scores(feature_profile, captured.features, config.min_window_rows, config.epsilon)
     prediction = prediction_result(captured, prediction_profile, config)
     text = score_text(
@@ -89,20 +93,30 @@ def evaluate(
     text_severity = severity(text.score, config.text_warn, config.text_act)
     scored = [r for r in (*features.values(), prediction) if r.psi is not None]
     max_psi = max((r.psi for r in scored), default=None)
-    if captured.rows < config.min_window_rows:
+    quality = model_quality(captured.ratings, captured.predicted, reference_macro_f1, config)
+    severities = []  # (severity, why) of every signal that has a verdict
+    if captured.rows >= config.min_window_rows:
+        severities = [(severity(r.psi, config.warn, config.act), f"{r.name} PSI {r.psi:.3f}") for r in scored]
+        if text.score is not None:
+            severities.append((text_severity, f"text JS distance {text.score:.3f}"))
+    if quality["status"] == SCORED:
+        severities.append((quality["severity"], quality["note"]))
+    if not severities:
         decision = INSUFFICIENT
         reasons = [
             f"not enough data: {captured.rows} records in the window, the minimum is "
             f"{config.min_window_rows}; nothing scored or decided"
         ]
     else:
-        severities = [(severity(r.psi, config.warn, config.act), f"{r.name} PSI {r.psi:.3f}") for r in scored]
-        if text.score is not None:
-            severities.append((text_severity, f"text JS distance {text.score:.3f}"))
         decision = max((s for s, _ in severities), key=DECISIONS.index, default="none")
         reasons = [why for s, why in severities if s == decision and s != "none"] or [
             "every score below its warn threshold"
         ]
+        if captured.rows < config.min_window_rows:
+            reasons.append(
+                f"drift not scored: {captured.rows} records, the minimum is {config.min_window_rows}; "
+                "decided on live model quality alone"
+            )
     return {
         "window": {
             "id": captured.window.id,
@@ -128,6 +142,7 @@ def evaluate(
         "features": {name: _with_severity(r, config) for name, r in features.items()},
         "prediction": _with_severity(prediction, config),
         "text": {**text.to_dict(), "measure": "jensen_shannon_distance", "severity": text_severity},
+        "model_quality": quality,
     }
 
 
@@ -152,7 +167,9 @@ def _joined(values) -> str:
 
 
 def to_csv(report: Mapping) -> str:
-    """One row per score (each feature, the prediction, the text) with bins, counts and the decision."""
+    """One row per score (each feature, the prediction, the text, live model quality) with bins, counts
+    and the decision; the quality row's `edges` hold its macro-F1 interval, `expected` the champion's
+    test macro-F1."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -194,6 +211,26 @@ def to_csv(report: Mapping) -> str:
                 "counts": text["tokens"],
                 "decision": decision,
                 "note": text.get("note", ""),
+            }
+        )
+    if quality := report.get("model_quality"):
+        writer.writerow(
+            {
+                "window": window,
+                "quantity": "quality:labelled_requests",
+                "measure": "macro_f1",
+                "status": quality["status"],
+                "value": "" if quality["macro_f1"] is None else f"{quality['macro_f1']:.6f}",
+                "severity": quality["severity"],
+                "rows": quality["labelled_rows"],
+                "non_finite": 0,
+                "edges": _joined(quality["macro_f1_interval"]),
+                "expected": ""
+                if quality["reference_macro_f1"] is None
+                else f"{quality['reference_macro_f1']:g}",
+                "counts": "",
+                "decision": decision,
+                "note": quality.get("note", ""),
             }
         )
     return buffer.getvalue()

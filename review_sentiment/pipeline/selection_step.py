@@ -19,8 +19,9 @@ import numpy as np
 from pydantic import ValidationError
 
 from review_sentiment.config import Thresholds
+from review_sentiment.data.metrics import macro_f1
 from review_sentiment.modeling.behaviour import run_behavioural_tests
-from review_sentiment.modeling.selection import TrainingResult, best_within_budget, decide, macro_f1
+from review_sentiment.modeling.selection import TrainingResult, best_within_budget, decide
 from review_sentiment.pipeline.messages import (
     Baseline,
     ChampionComparison,

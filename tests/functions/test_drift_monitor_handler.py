@@ -65,8 +65,8 @@ def monitor(aws_mock, monkeypatch, tiny_model):
     class Monitor:
         handler = load_handler("drift_monitor")
 
-        def traffic(self, texts):
-            put_capture(s3, "capture", capture_lines(texts, model, now, version="3"))
+        def traffic(self, texts, ratings=None):
+            put_capture(s3, "capture", capture_lines(texts, model, now, version="3", ratings=ratings))
 
         def tick(self, context, after=timedelta(minutes=5)):
             return self.handler.lambda_handler({"time": (window.end + after).isoformat()}, context)
@@ -104,6 +104,7 @@ def test_too_little_traffic_is_not_enough_data_and_starts_nothing(monitor, lambd
     metrics = metric_values(emf_blobs(capsys))
     assert metrics["DriftDecision"] == [(0, None)] and metrics["RetrainingTriggered"] == [(0, None)]
     assert "FeaturePSI" not in metrics and "MaxPSI" not in metrics  # nothing scored: no data, not zeros
+    assert metrics["LabelledRows"] == [(0, None)] and "ModelQualityF1" not in metrics
 
 
 def test_in_distribution_traffic_is_no_drift_and_starts_nothing(monitor, lambda_context, capsys):
@@ -120,6 +121,31 @@ def test_in_distribution_traffic_is_no_drift_and_starts_nothing(monitor, lambda_
     assert metrics["MaxPSI"] == [(report["max_psi"], None)] and metrics["DriftDecision"] == [(0, None)]
     assert metrics["PredictionPSI"][0][0] == report["prediction"]["psi"]
     assert metrics["TextDriftScore"][0][0] == report["text"]["score"]
+
+
+def test_rated_traffic_is_scored_for_live_quality_and_its_metrics_published(monitor, lambda_context, capsys):
+    reviews = in_distribution(600, rng_seed=3)
+    monitor.traffic(reviews.texts, ratings=[5.0 if label else 1.0 for label in reviews.labels])
+    assert monitor.tick(lambda_context)["decision"] == "none"
+    quality = monitor.report()["model_quality"]
+    assert quality["status"] == "scored" and quality["labelled_rows"] == 600 and quality["severity"] == "none"
+    metrics = metric_values(emf_blobs(capsys))
+    assert metrics["LabelledRows"] == [(600, None)] and metrics["ModelQualityLevel"] == [(0, None)]
+    assert metrics["ModelQualityF1"] == [(quality["macro_f1"], None)]
+    assert metrics["ModelQualityDecline"] == [(quality["decline"], None)]
+
+
+def test_ratings_the_model_contradicts_act_on_quality_and_start_a_run(monitor, lambda_context, capsys):
+    # In-distribution texts, so PSI and text drift see nothing; their ratings say the opposite.
+    reviews = in_distribution(600, rng_seed=3)
+    monitor.traffic(reviews.texts, ratings=[1.0 if label else 5.0 for label in reviews.labels])
+    answer = monitor.tick(lambda_context)
+    quality = monitor.report()["model_quality"]
+    assert answer["decision"] == "act" and quality["severity"] == "act" and quality["macro_f1"] < 0.5
+    assert answer["max_psi"] < 0.1 and any("live macro-F1" in why for why in answer["reasons"])
+    assert len(monitor.executions()) == 1
+    metrics = metric_values(emf_blobs(capsys))
+    assert metrics["ModelQualityLevel"] == [(2, None)] and metrics["DriftDecision"] == [(2, None)]
 
 
 def test_drift_starts_one_run_and_a_repeated_tick_starts_nothing(monitor, lambda_context):

@@ -111,14 +111,16 @@ def _csv_record(kind: str, row: dict, first_of_id: dict | None, newline: str) ->
         "summary": source["summary"],
         "unixReviewTime": str(source["unixReviewTime"]),
     }
-    values.update({
-        "out_of_range": {"rating": "0"},
-        "rating_not_integer": {"rating": "4.5"},
-        "rating_text": {"rating": "five"},
-        "empty_text": {"reviewText": "   "},
-        "missing_text": {"reviewText": ""},
-        "quoted_newline": {"reviewText": source["reviewText"] + "\nsecond line, \"quoted\""},
-    }.get(kind, {}))
+    values.update(
+        {
+            "out_of_range": {"rating": "0"},
+            "rating_not_integer": {"rating": "4.5"},
+            "rating_text": {"rating": "five"},
+            "empty_text": {"reviewText": "   "},
+            "missing_text": {"reviewText": ""},
+            "quoted_newline": {"reviewText": source["reviewText"] + '\nsecond line, "quoted"'},
+        }.get(kind, {})
+    )
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator=newline).writerow([values[c] for c in CSV_HEADER])
     text = buffer.getvalue()[: -len(newline)]

@@ -26,12 +26,25 @@ from review_sentiment.data.datasets import DatasetError, load_reviews, load_ship
 from review_sentiment.data.validation import DEFAULT_MAX_TEXT_CHARS, validate
 
 SEED = 20261129
-FAST = settings(max_examples=100, deadline=None, database=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FAST = settings(
+    max_examples=100,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 # Each example is one Spark job over up to 6 files (about 1-3 s each on 2 busy cores).
-SPARK = settings(max_examples=10, deadline=None, database=None, derandomize=True,
-                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                        HealthCheck.function_scoped_fixture])
+SPARK = settings(
+    max_examples=10,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
 
 
 def _write(example: Example, folder: Path) -> None:
@@ -113,9 +126,19 @@ def teardown_module():
 # --- the real job entry point ----------------------------------------------------------------------------
 def _args(source: Path, out: Path, max_bad_fraction: str = "0.5") -> list[str]:
     return [
-        "validate_reviews.py", "--JOB_NAME", "validate", "--input_path", str(source),
-        "--valid_output_path", str(out / "valid"), "--quarantine_output_path", str(out / "quarantine"),
-        "--report_path", str(out / "report.json"), "--max_bad_fraction", max_bad_fraction,
+        "validate_reviews.py",
+        "--JOB_NAME",
+        "validate",
+        "--input_path",
+        str(source),
+        "--valid_output_path",
+        str(out / "valid"),
+        "--quarantine_output_path",
+        str(out / "quarantine"),
+        "--report_path",
+        str(out / "report.json"),
+        "--max_bad_fraction",
+        max_bad_fraction,
     ]
 
 
@@ -144,8 +167,18 @@ def test_a_cut_off_last_line_is_quarantined_with_its_line_by_the_job_and_the_cli
     assert quarantine["raw"].item().endswith('"reviewerName":')
     assert len(pd.read_parquet(tmp_path / "job" / "valid")) == 2
 
-    out = CliRunner().invoke(app, ["validate", "--data", str(source / "cut_off.jsonl"),
-                                   "--out-dir", str(tmp_path / "cli"), "--max-bad-fraction", "0.5"])
+    out = CliRunner().invoke(
+        app,
+        [
+            "validate",
+            "--data",
+            str(source / "cut_off.jsonl"),
+            "--out-dir",
+            str(tmp_path / "cli"),
+            "--max-bad-fraction",
+            "0.5",
+        ],
+    )
     assert out.exit_code == 0, out.output
     assert json.loads(out.output)["reasons"] == {"unparseable_record": 1}
     cli_quarantine = pd.read_json(tmp_path / "cli" / "quarantine.jsonl", lines=True)
@@ -163,9 +196,9 @@ def test_the_job_entry_point_agrees_with_the_local_loaders_on_a_mixed_folder(spa
     csv_text = (
         ",asin,helpful,rating,reviewText,reviewerID,summary,unixReviewTime\r\n"
         '0,B1,"[0, 1]",5,"Two lines,\r\nboth ""quoted""",A1,ok,1400000000\r\n'
-        "1,B1,\"[0, 1]\",7,Too many stars,A2,ok,1400000001\r\n"
-        "2,B2,\"[0, 0]\",4,Extra field,A3,ok,1400000002,surplus\r\n"
-        "3,B2,\"[0, 0]\",4,,A4,ok,1400000003\r\n"
+        '1,B1,"[0, 1]",7,Too many stars,A2,ok,1400000001\r\n'
+        '2,B2,"[0, 0]",4,Extra field,A3,ok,1400000002,surplus\r\n'
+        '3,B2,"[0, 0]",4,,A4,ok,1400000003\r\n'
     )
     latin1_row = "4,B3,[],2,caf\xe9,A5,ok,1\r\n".encode("latin-1")
     (source / "b.csv").write_bytes(b"\xef\xbb\xbf" + csv_text.encode() + latin1_row)

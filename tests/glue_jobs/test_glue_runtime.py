@@ -11,8 +11,18 @@ from moto import mock_aws
 
 from glue_jobs._runtime import JobArgumentError, JobStorage, float_arg, origin_of, resolve_args
 
-ARGV = ["script.py", "--JOB_NAME", "validate", "--JOB_RUN_ID", "jr_1", "--job-language", "python",
-        "--input_path", "s3://raw/in/", "--max_bad_fraction=0.2"]
+ARGV = [
+    "script.py",
+    "--JOB_NAME",
+    "validate",
+    "--JOB_RUN_ID",
+    "jr_1",
+    "--job-language",
+    "python",
+    "--input_path",
+    "s3://raw/in/",
+    "--max_bad_fraction=0.2",
+]
 
 
 def test_arguments_are_resolved_glue_style_and_unknown_ones_ignored():

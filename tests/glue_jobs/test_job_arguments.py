@@ -19,8 +19,12 @@ def _validate_args(tmp_path: Path, **changes) -> list[str]:
     raw = tmp_path / "raw"
     raw.mkdir(exist_ok=True)
     (raw / "a.jsonl").write_text('{"reviewerID": "A1"}\n')
-    args = {"input_path": str(raw), "valid_output_path": str(tmp_path / "v"),
-            "quarantine_output_path": str(tmp_path / "q"), "report_path": str(tmp_path / "r.json")}
+    args = {
+        "input_path": str(raw),
+        "valid_output_path": str(tmp_path / "v"),
+        "quarantine_output_path": str(tmp_path / "q"),
+        "report_path": str(tmp_path / "r.json"),
+    }
     return ["validate_reviews.py", *_flags({**args, **changes})]
 
 
@@ -28,8 +32,11 @@ def _preprocess_args(tmp_path: Path, **changes) -> list[str]:
     valid = tmp_path / "valid"
     valid.mkdir(exist_ok=True)
     (valid / "part-0.parquet").write_bytes(b"placeholder")  # never read: the arguments fail first
-    args = {"input_path": str(valid), "output_path": str(tmp_path / "p"),
-            "profile_path": str(tmp_path / "p.json")}
+    args = {
+        "input_path": str(valid),
+        "output_path": str(tmp_path / "p"),
+        "profile_path": str(tmp_path / "p.json"),
+    }
     return ["preprocess_reviews.py", *_flags({**args, **changes})]
 
 
@@ -78,8 +85,13 @@ def test_preprocess_job_refuses_bad_arguments_before_spark(tmp_path, case):
 
 @pytest.mark.parametrize("script", ["validate_reviews.py", "preprocess_reviews.py"])
 def test_a_script_run_with_a_bad_argument_prints_one_line(tmp_path, script):
-    run = subprocess.run([sys.executable, str(REPO / "glue_jobs" / script), "--input_path"],
-                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    run = subprocess.run(
+        [sys.executable, str(REPO / "glue_jobs" / script), "--input_path"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert run.returncode == 1
     lines = [line for line in run.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("JobArgumentError: missing job argument(s)"), lines

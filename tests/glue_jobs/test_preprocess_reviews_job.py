@@ -37,8 +37,17 @@ def valid_dir(tmp_path_factory) -> Path:
 
 def _run(spark, valid_dir: Path, out: Path, seed: str = "42") -> dict:
     argv = [
-        "preprocess_reviews.py", "--JOB_NAME", "preprocess", "--input_path", str(valid_dir),
-        "--output_path", str(out / "processed"), "--profile_path", str(out / "profile.json"), "--seed", seed,
+        "preprocess_reviews.py",
+        "--JOB_NAME",
+        "preprocess",
+        "--input_path",
+        str(valid_dir),
+        "--output_path",
+        str(out / "processed"),
+        "--profile_path",
+        str(out / "profile.json"),
+        "--seed",
+        seed,
     ]
     return job.main(argv, spark=spark)
 
@@ -59,7 +68,9 @@ def _read(out: Path) -> pd.DataFrame:
 def test_output_is_partitioned_by_split(processed):
     out, profile = processed
     assert sorted(p.name for p in (out / "processed").glob("split=*")) == [
-        "split=test", "split=train", "split=validation"
+        "split=test",
+        "split=train",
+        "split=validation",
     ]
     frame = _read(out)
     for split, counts in profile["counts"].items():

@@ -55,10 +55,21 @@ def _expected(raw_dir: Path):
 
 def _args(raw_dir: Path, out: Path, max_bad_fraction: str) -> list[str]:
     return [
-        "validate_reviews.py", "--JOB_NAME", "validate", "--JOB_RUN_ID", "jr_test",
-        "--input_path", str(raw_dir), "--valid_output_path", str(out / "valid"),
-        "--quarantine_output_path", str(out / "quarantine"), "--report_path", str(out / "report.json"),
-        "--max_bad_fraction", max_bad_fraction,
+        "validate_reviews.py",
+        "--JOB_NAME",
+        "validate",
+        "--JOB_RUN_ID",
+        "jr_test",
+        "--input_path",
+        str(raw_dir),
+        "--valid_output_path",
+        str(out / "valid"),
+        "--quarantine_output_path",
+        str(out / "quarantine"),
+        "--report_path",
+        str(out / "report.json"),
+        "--max_bad_fraction",
+        max_bad_fraction,
     ]
 
 

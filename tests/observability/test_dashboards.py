@@ -32,7 +32,7 @@ def _promtool(*args: str, cwd: Path = DASHBOARDS) -> str:
 
 def test_promtool_checks_the_shipped_config_and_rules():
     assert "SUCCESS" in _promtool("check", "config", "prometheus.yml")
-    assert "SUCCESS: 5 rules found" in _promtool("check", "rules", "rules/review-sentiment.yml")
+    assert "SUCCESS: 6 rules found" in _promtool("check", "rules", "rules/review-sentiment.yml")
 
 
 def test_promtool_rule_unit_tests_pass():
@@ -53,6 +53,7 @@ def test_every_alert_has_unit_test_cases():
             "ApiErrorRateHigh",
             "ApiLatencyP99High",
             "DriftPsiOverActThreshold",
+            "LiveModelQualityDropped",
             "PipelineExecutionFailed",
             "NoPromotedModel",
         }
@@ -99,6 +100,10 @@ def test_drift_panels_use_the_drift_monitors_metric_names():
         "max_psi",
         "drift_decision",
         "retraining_triggered",
+        "model_quality_f1",
+        "model_quality_accuracy",
+        "model_quality_decline",
+        "labelled_rows",
     ):
         assert f"reviewsentiment_{name}_" in exprs
 

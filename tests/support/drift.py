@@ -42,9 +42,12 @@ def capture_lines(
     when: datetime,
     version: str = "1",
     name: str = "review-sentiment",
+    ratings: list[float | None] | None = None,
 ) -> list[str]:
-    """One capture line per text (newline-terminated), as the inference API writes them at `when`."""
+    """One capture line per text (newline-terminated), as the inference API writes them at `when`;
+    `ratings[i]` is the star rating request i carried (None: no rating)."""
     served = ModelRef(name=name, version=version, kind="logreg")
+    ratings = ratings or [None] * len(texts)
     return [
         CaptureRecord.of(
             model=served,
@@ -52,9 +55,10 @@ def capture_lines(
             model_text=text,
             label=prediction["label"],
             probabilities=prediction["probabilities"],
+            overall=rating,
             now=when,
         ).to_line()
-        for text, prediction in zip(model_texts(texts), model.predict(texts), strict=True)
+        for text, prediction, rating in zip(model_texts(texts), model.predict(texts), ratings, strict=True)
     ]
 
 

@@ -50,9 +50,9 @@ def aws_mock(monkeypatch):
 def tiny_model() -> TinyModel:
     """A logistic regression on ~1,000 shipped sentences exported to ONNX (a few seconds)."""
     from review_sentiment.data.datasets import binary_splits, load_shipped
+    from review_sentiment.data.metrics import macro_f1
     from review_sentiment.modeling.kinds import build_pipeline, model_frame
     from review_sentiment.modeling.onnx_export import to_onnx
-    from review_sentiment.modeling.selection import macro_f1
     from review_sentiment.serving.onnx_model import OnnxSentimentModel
 
     shipped = load_shipped()

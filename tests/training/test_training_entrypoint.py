@@ -52,16 +52,31 @@ def test_one_kind_trains_from_s3_and_publishes_model_metrics_and_parity(s3, tmp_
     for path in local.rglob("*.parquet"):
         s3.upload_file(str(path), "processed", f"runs/r1/processed/{path.relative_to(local)}")
 
-    code = entrypoint.main([
-        "--model-kind", "logreg", "--data-uri", "s3://processed/runs/r1/processed/",
-        "--output-uri", "s3://models/runs/r1/logreg/", "--trials", "1",
-    ])
+    code = entrypoint.main(
+        [
+            "--model-kind",
+            "logreg",
+            "--data-uri",
+            "s3://processed/runs/r1/processed/",
+            "--output-uri",
+            "s3://models/runs/r1/logreg/",
+            "--trials",
+            "1",
+        ]
+    )
 
     assert code == 0
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket="models", Prefix="runs/r1/logreg/")["Contents"]}
-    assert keys == {f"runs/r1/logreg/{name}" for name in
-                    ("result.json", "model.onnx", "metrics.json", "parity_report.json",
-                     "prediction_profile.json")}
+    assert keys == {
+        f"runs/r1/logreg/{name}"
+        for name in (
+            "result.json",
+            "model.onnx",
+            "metrics.json",
+            "parity_report.json",
+            "prediction_profile.json",
+        )
+    }
     read = lambda name: s3.get_object(Bucket="models", Key=f"runs/r1/logreg/{name}")["Body"].read()  # noqa: E731
     result = json.loads(read("result.json"))
     test_rows = pd.read_parquet(local / "split=test")
@@ -86,9 +101,16 @@ def test_one_kind_trains_from_s3_and_publishes_model_metrics_and_parity(s3, tmp_
 
 
 def test_missing_processed_data_exits_non_zero_with_one_line(tmp_path, capsys):
-    code = entrypoint.main([
-        "--model-kind", "mlp", "--data-uri", str(tmp_path / "nothing"), "--output-uri", str(tmp_path / "out"),
-    ])
+    code = entrypoint.main(
+        [
+            "--model-kind",
+            "mlp",
+            "--data-uri",
+            str(tmp_path / "nothing"),
+            "--output-uri",
+            str(tmp_path / "out"),
+        ]
+    )
     assert code == 1
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "Traceback" not in err
@@ -133,8 +155,12 @@ def _bad_training_inputs(tmp_path: Path) -> dict[str, tuple[list[str], dict, int
         "unknown option": (args(no_text, "--trails", "2"), {}, 2, "No such option: --trails"),
         "zero trials": (args(no_text, "--trials", "0"), {}, 2, "Invalid value for '--trials'"),
         "trials not a number": (args(no_text, "--trials", "many"), {}, 2, "Invalid value for '--trials'"),
-        "unknown model kind": (["--model-kind", "svm", "--data-uri", out, "--output-uri", out], {}, 1,
-                               "unknown model kind 'svm'"),
+        "unknown model kind": (
+            ["--model-kind", "svm", "--data-uri", out, "--output-uri", out],
+            {},
+            1,
+            "unknown model kind 'svm'",
+        ),
         "malformed S3 URI": (args("s3://Not_A_Bucket/x/"), {}, 1, "is not an S3 URI"),
         "missing data": (args(tmp_path / "nothing"), {}, 1, "run the preprocessing job"),
         "corrupt Parquet": (args(corrupt), {}, 1, "not readable as Parquet"),
@@ -145,8 +171,17 @@ def _bad_training_inputs(tmp_path: Path) -> dict[str, tuple[list[str], dict, int
 
 
 BAD_TRAINING_CASES = [
-    "missing option", "unknown option", "zero trials", "trials not a number", "unknown model kind",
-    "malformed S3 URI", "missing data", "corrupt Parquet", "wrong columns", "one label only", "bad setting",
+    "missing option",
+    "unknown option",
+    "zero trials",
+    "trials not a number",
+    "unknown model kind",
+    "malformed S3 URI",
+    "missing data",
+    "corrupt Parquet",
+    "wrong columns",
+    "one label only",
+    "bad setting",
 ]
 
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-from sklearn.metrics import f1_score
 
 from review_sentiment.config import Thresholds
 from review_sentiment.modeling.behaviour import DIR, INV, MFT
@@ -14,7 +11,6 @@ from review_sentiment.modeling.selection import (
     NoModelWithinBudget,
     best_within_budget,
     decide,
-    macro_f1,
     ranked_by_preference,
 )
 
@@ -73,17 +69,6 @@ def test_no_candidate_within_the_budget_is_a_clear_error():
 def test_preference_order_puts_over_budget_candidates_last():
     order = [c["model_kind"] for c in ranked_by_preference(CANDIDATES, latency_budget_ms=5.0)]
     assert order == ["mlp", "logreg", "hist_gradient_boosting", "random_forest"]
-
-
-@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2)), min_size=1, max_size=60))
-def test_macro_f1_is_scikit_learns(pairs):
-    truth, predicted = [t for t, _ in pairs], [p for _, p in pairs]
-    expected = f1_score(truth, predicted, average="macro", zero_division=0.0)
-    assert macro_f1(truth, predicted) == pytest.approx(expected)
-
-
-def test_macro_f1_of_nothing_is_zero():
-    assert macro_f1([], []) == 0.0
 
 
 @pytest.mark.parametrize(
