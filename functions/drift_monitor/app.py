@@ -7,6 +7,8 @@ CloudWatch metrics through Powertools (EMF) in namespace POWERTOOLS_METRICS_NAME
   FeaturePSI (dimension `feature`, one per scored feature), PredictionPSI, TextDriftScore, MaxPSI
   (each only when scored), DriftDecision (0 none or not decided, 1 warn, 2 act) and
   RetrainingTriggered (Count, 0 or 1) on every tick.
+Each tick's evaluation is kept as its own object and the window's report keeps the evaluation that
+started a retraining run (monitoring.monitor); the metrics and the log line are this tick's.
 Invoked by hand, an event {"time": "2026-11-29T08:05:00Z"} picks the tick; without one, now.
 """
 
@@ -100,6 +102,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         retraining_message=retraining.get("message"),
         execution=retraining.get("execution_name"),
         report=report["report_uris"]["json"],
+        evaluation=report["report_uris"]["evaluation"],
         skipped_lines=(report.get("capture") or {}).get("skipped_lines"),
     )
     publish(report)
