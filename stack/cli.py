@@ -312,7 +312,7 @@ def drift_command(
     stack_name: StackOption = None,
 ) -> None:
     """The drift monitor's last windows: rows, decision, top scores (or why none), live model quality when
-    reported, the retraining run a window started."""
+    reported, the retraining run a window started, how many times a window was evaluated."""
     from console.sources.drift import last_reports, summary_rows
     from review_sentiment import aws
 
@@ -334,6 +334,8 @@ def drift_command(
             typer.echo(f"{'':<50}live quality: {row['quality']}")
         if row["run started"]:
             typer.echo(f"{'':<50}run started: {row['run started']}")
+        if row["evaluations"] > 1:
+            typer.echo(f"{'':<50}evaluated {row['evaluations']} times, shown: {row['shown']}")
 
 
 @app.command("logs")

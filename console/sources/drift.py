@@ -5,8 +5,10 @@ The monitor writes one JSON report per evaluated window under `reports/YYYY/MM/D
 `reports/` and uses only the fields a report has: the window, rows, decision and reasons, the scores
 (`features.<name>.psi`, `prediction.psi`, `text.score`, `max_psi`), a live model-quality section when the
 report carries one (any top-level object whose name contains "quality", e.g. accuracy and macro-F1 on
-labelled traffic, or `insufficient_labels`), and the retraining run a window started. A field a report
-lacks is simply not shown, so new report sections need no change here.
+labelled traffic, or `insufficient_labels`), the retraining run a window started, and the window's
+evaluations (each tick's look at the window, kept under `evaluations/`; the report shows the one that
+started a run, else the newest). A field a report lacks is simply not shown, so new report sections
+need no change here.
 
 `s3` is a boto3 S3 client (injected).
 """
@@ -19,7 +21,17 @@ from datetime import UTC, date, datetime, timedelta
 
 REPORTS_PREFIX = "reports/"
 # Sections of a report with their own place on the page; any other object is shown as it is.
-KNOWN_SECTIONS = ("window", "champion", "capture", "config", "features", "prediction", "text", "retraining")
+KNOWN_SECTIONS = (
+    "window",
+    "champion",
+    "capture",
+    "config",
+    "features",
+    "prediction",
+    "text",
+    "retraining",
+    "evaluations",
+)
 SCORE_KEYS = ("psi", "score", "value")
 QUALITY_FIGURES = ("accuracy", "macro_f1", "f1", "precision", "recall")
 
@@ -70,6 +82,30 @@ class WindowReport:
         if isinstance(retraining, dict) and retraining.get("started"):
             return retraining
         return None
+
+    @property
+    def evaluations(self) -> list[dict]:
+        """The window's evaluations as the report lists them (`evaluations.listed`, oldest first; each with
+        `evaluated_at`, `decision`, `rows`, `retraining` reason, `uri`), [] for a report without them."""
+        listed = self._record.get("listed")
+        return [e for e in listed if isinstance(e, dict)] if isinstance(listed, list) else []
+
+    @property
+    def evaluation_count(self) -> int:
+        """How many times the window was evaluated (1 for a report that does not say)."""
+        count = self._record.get("count")
+        return count if isinstance(count, int) and count > 0 else 1
+
+    @property
+    def shown_evaluation(self) -> str:
+        """Which evaluation the report shows: "the one that started the run", "the newest" or ""."""
+        because = self._record.get("shown_because")
+        return {"started_retraining": "the one that started the run", "newest": "the newest"}.get(because, "")
+
+    @property
+    def _record(self) -> dict:
+        record = self.report.get("evaluations")
+        return record if isinstance(record, dict) else {}
 
     def scores(self) -> dict[str, float]:
         """Every scored quantity of the window: `<feature> PSI`, `prediction PSI`, `text JS`, `max PSI`
@@ -151,7 +187,8 @@ def last_reports(s3, bucket: str, limit: int = 30) -> list[WindowReport]:
 
 def summary_rows(reports: list[WindowReport], top: int = 3) -> list[dict]:
     """One row per window, newest first: window, rows, decision, the `top` highest drift scores, the live
-    model-quality figures (when the report has them), the run it started, and why."""
+    model-quality figures (when the report has them), the run it started, how many times it was
+    evaluated (`evaluations`, int) and which evaluation the row shows, and why."""
     rows = []
     for item in reversed(reports):
         scores = item.scores()
@@ -172,6 +209,8 @@ def summary_rows(reports: list[WindowReport], top: int = 3) -> list[dict]:
                 "top scores": ", ".join(f"{name} {value:.3f}" for name, value in drift_scores[:top]),
                 "quality": quality_text,
                 "run started": (run or {}).get("execution_name") or "",
+                "evaluations": item.evaluation_count,
+                "shown": item.shown_evaluation,
                 "why": "; ".join(item.reasons),
             }
         )

@@ -54,6 +54,11 @@ def _latest(item: drift.WindowReport) -> None:
         st.dataframe(
             pd.DataFrame([{"quantity": k, "value": round(v, 4)} for k, v in scores.items()]), hide_index=True
         )
+    if len(item.evaluations) > 1:
+        with st.expander(
+            f"Evaluations of this window ({item.evaluation_count}; shown: {item.shown_evaluation})"
+        ):
+            st.dataframe(pd.DataFrame(item.evaluations), hide_index=True)
     for name, section in item.other_sections().items():
         with st.expander(f"{name}"):
             st.json(section, expanded=False)

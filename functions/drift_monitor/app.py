@@ -10,6 +10,8 @@ CloudWatch metrics through Powertools (EMF) in namespace POWERTOOLS_METRICS_NAME
   LabelledRows (Count) on every tick, ModelQualityF1, ModelQualityAccuracy, ModelQualityDecline (the
   champion's test macro-F1 minus the live one) and ModelQualityLevel (0 none, 1 warn, 2 act) only when
   the window held enough labelled rows.
+Each tick's evaluation is kept as its own object and the window's report keeps the evaluation that
+started a retraining run (monitoring.monitor); the metrics and the log line are this tick's.
 Invoked by hand, an event {"time": "2026-11-29T08:05:00Z"} picks the tick; without one, now.
 """
 
@@ -116,6 +118,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         retraining_message=retraining.get("message"),
         execution=retraining.get("execution_name"),
         report=report["report_uris"]["json"],
+        evaluation=report["report_uris"]["evaluation"],
         skipped_lines=(report.get("capture") or {}).get("skipped_lines"),
     )
     publish(report)

@@ -5,6 +5,11 @@ features' PSI, the prediction PSI and the text JS distance when the window holds
 `min_window_rows` records, and live model quality (monitoring.quality) when it holds at least
 `min_labelled_rows` rated requests. With neither, `insufficient_data`: nothing decided. Scores that are
 not scored (constant reference, no reference) take no part. Stdlib + numpy only.
+
+A window is evaluated on more than one tick (every tick until the next window is complete). Each
+evaluation is kept as it is (monitoring.monitor writes it once, never replaces it); the window's summary
+report folds them together with `merge_evaluation`: it shows the newest evaluation that started a
+retraining run, or while none has, the newest evaluation, and lists every evaluation of the window.
 """
 
 from __future__ import annotations
@@ -34,6 +39,11 @@ NO_CHAMPION = "no_champion"
 DECISIONS = ("none", "warn", "act")
 # The DriftDecision metric's value per decision (0 none or not decided, 1 warn, 2 act).
 DECISION_LEVEL = {NO_CHAMPION: 0, INSUFFICIENT: 0, "none": 0, "warn": 1, "act": 2}
+# The summary's record of a window's evaluations; the newest this many are listed (all are counted).
+EVALUATIONS = "evaluations"
+LISTED_EVALUATIONS = 100
+SHOWN_STARTED = "started_retraining"
+SHOWN_NEWEST = "newest"
 CSV_COLUMNS = (
     "window",
     "quantity",
@@ -159,6 +169,76 @@ def no_champion_report(window_id: str, start: str, end: str, now: datetime | Non
         "features": {},
         "prediction": None,
         "text": None,
+    }
+
+
+def started_retraining(report: Mapping) -> bool:
+    """Whether this evaluation (or the evaluation a summary shows) started a retraining run."""
+    return bool((report.get("retraining") or {}).get("started"))
+
+
+def evaluation_entry(evaluation: Mapping, uri: str) -> dict:
+    """One line of a summary's `evaluations.listed`: when, where it is kept (`uri`, s3://), what it decided
+    and what it did about retraining (`retraining` is a monitoring.retraining reason, "" when absent)."""
+    retraining = evaluation.get("retraining") or {}
+    return {
+        "evaluated_at": evaluation.get("evaluated_at"),
+        "tick": evaluation.get("tick"),
+        "uri": uri,
+        "decision": evaluation.get("decision"),
+        "rows": evaluation.get("rows"),
+        "max_psi": evaluation.get("max_psi"),
+        "retraining": retraining.get("reason", ""),
+        "started": bool(retraining.get("started")),
+        "execution_name": retraining.get("execution_name", ""),
+    }
+
+
+def merge_evaluation(summary: Mapping | None, evaluation: Mapping, evaluation_uri: str) -> dict:
+    """The window's summary report once `evaluation` (kept at `evaluation_uri`) is added to `summary`.
+
+    `summary` is the window's summary so far (None for the window's first evaluation); `evaluation` is a
+    report of `evaluate` or `no_champion_report` with its `retraining` outcome. The summary is the
+    content of one evaluation, the one it shows: the newest evaluation that started a retraining run, so
+    a later look at the window ("run in progress", "cooldown", another decision on late records) never
+    replaces the decision that started the run; while none has started one, the newest evaluation. Added:
+    `retraining_started` (the shown evaluation's outcome, when it started a run) and `evaluations`:
+    `count` (every evaluation of the window), `shown` (the shown one's entry, see `evaluation_entry`),
+    `shown_because` ("started_retraining" or "newest"), `later` (evaluations after the shown one) and
+    `listed` (the newest LISTED_EVALUATIONS entries, oldest first). A summary written before evaluations
+    were recorded counts as one evaluation without a URI. Neither argument is modified.
+    """
+    summary = dict(summary) if summary else None
+    entry = evaluation_entry(evaluation, evaluation_uri)
+    if summary is None:
+        record: dict = {"count": 0, "listed": []}
+    else:
+        record = dict(summary.pop(EVALUATIONS, None) or {})
+        if not record.get("count"):  # written before evaluations were recorded: one evaluation, no URI
+            record = {"count": 1, "listed": [evaluation_entry(summary, "")], "later": 0}
+            record["shown"] = record["listed"][0]
+    listed = [*(record.get("listed") or []), entry][-LISTED_EVALUATIONS:]
+    count = int(record["count"]) + 1
+    if summary is not None and started_retraining(summary) and not started_retraining(evaluation):
+        shown, because, later = summary, SHOWN_STARTED, int(record.get("later") or 0) + 1
+        shown_entry = record.get("shown") or entry
+    else:
+        shown = {key: value for key, value in evaluation.items() if key != EVALUATIONS}
+        because = SHOWN_STARTED if started_retraining(evaluation) else SHOWN_NEWEST
+        shown_entry, later = entry, 0
+        if started_retraining(evaluation):
+            shown["retraining_started"] = dict(evaluation["retraining"])
+        elif summary is not None and summary.get("retraining_started"):
+            shown["retraining_started"] = summary["retraining_started"]  # recorded by an older summary
+    return {
+        **shown,
+        EVALUATIONS: {
+            "count": count,
+            "shown": shown_entry,
+            "shown_because": because,
+            "later": later,
+            "listed": listed,
+        },
     }
 
 

@@ -67,6 +67,14 @@ def s3(moto_aws):
         scored(
             "20261204T0804Z-2m", "act", {"text_len": 0.4, "word_count": 0.3}, 0.2, 0.3,
             retraining=started, retraining_started=started,
+            evaluations={
+                "count": 3, "shown_because": "started_retraining", "later": 2,
+                "listed": [
+                    {"evaluated_at": "2026-12-04T08:07:00+00:00", "retraining": "started"},
+                    {"evaluated_at": "2026-12-04T08:08:00+00:00", "retraining": "run_in_progress"},
+                    "not an entry",
+                ],
+            },
             model_quality={"status": "scored", "accuracy": 0.71, "macro_f1": 0.66, "labelled_rows": 240},
             labels={"source": "overall"},
         ),
@@ -89,6 +97,11 @@ def test_the_summary_is_newest_first_with_the_top_scores_and_the_run_started(s3)
     assert rows[1]["top scores"] == "text JS 0.100, word_count PSI 0.050" and rows[1]["run started"] == ""
     assert rows[1]["quality"] == "insufficient_labels" and rows[2]["quality"] == ""
     assert rows[2]["top scores"] == "" and "no champion" in rows[2]["why"]
+    assert [(r["evaluations"], r["shown"]) for r in rows] == [
+        (3, "the one that started the run"),
+        (1, ""),
+        (1, ""),
+    ]
 
 
 def test_every_scored_quantity_is_charted_and_unscored_ones_are_left_out(s3):
@@ -111,6 +124,7 @@ def test_a_section_the_console_does_not_know_is_kept_and_quality_is_found_by_nam
     assert latest.quality["labelled_rows"] == 240
     assert latest.other_sections() == {"labels": {"source": "overall"}}
     assert latest.retraining_run["execution_arn"].endswith("drift-v1-20261204T0804Z-2m")
+    assert [e["retraining"] for e in latest.evaluations] == ["started", "run_in_progress"]
 
 
 def test_recent_days_are_read_first_and_older_ones_only_when_needed(s3):

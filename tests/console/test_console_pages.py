@@ -124,6 +124,22 @@ def deployed(moto_aws, mlflow_uri, json_server):
         "features": {"text_len": {"status": "scored", "psi": 0.12}},
         "prediction": {"status": "scored", "psi": 0.03},
         "text": {"status": "scored", "score": 0.1},
+        "evaluations": {
+            "count": 2,
+            "shown_because": "newest",
+            "listed": [
+                {
+                    "evaluated_at": "2026-12-04T08:03:00+00:00",
+                    "decision": "none",
+                    "retraining": "not_drifted",
+                },
+                {
+                    "evaluated_at": "2026-12-04T08:04:00+00:00",
+                    "decision": "warn",
+                    "retraining": "not_drifted",
+                },
+            ],
+        },
     }
     s3.put_object(
         Bucket="reports",
@@ -171,6 +187,7 @@ def test_drift_shows_the_latest_window_and_its_scores(deployed):
     assert any(s.value == "Latest window 20261204T0800Z-2m" for s in at.subheader)
     assert {m.label: m.value for m in at.metric}["Decision"] == "warn"
     assert any("carry no model-quality section" in c.value for c in at.caption)
+    assert [e.label for e in at.expander] == ["Evaluations of this window (2; shown: the newest)"]
 
 
 def test_pipeline_without_executions_says_how_to_start_one(deployed, moto_aws):

@@ -78,6 +78,19 @@ def monitor(aws_mock, monkeypatch, tiny_model):
             key = f"reports/{window.start:%Y/%m/%d}/{window.id}/drift_report.json"
             return json.loads(s3.get_object(Bucket="drift-reports", Key=key)["Body"].read())
 
+        def evaluations(self):
+            """Every evaluation of the window kept in the bucket, oldest first: (key, content)."""
+            prefix = f"evaluations/{window.start:%Y/%m/%d}/{window.id}/"
+            listed = s3.list_objects_v2(Bucket="drift-reports", Prefix=prefix).get("Contents", [])
+            return [
+                (o["Key"], json.loads(s3.get_object(Bucket="drift-reports", Key=o["Key"])["Body"].read()))
+                for o in sorted(listed, key=lambda o: o["Key"])
+            ]
+
+        def report_keys(self):
+            listed = s3.list_objects_v2(Bucket="drift-reports", Prefix="reports/").get("Contents", [])
+            return sorted(o["Key"] for o in listed)
+
     return Monitor()
 
 
@@ -168,6 +181,39 @@ def test_drift_starts_one_run_and_a_repeated_tick_starts_nothing(monitor, lambda
     aws.client("stepfunctions").stop_execution(executionArn=runs[0]["executionArn"])
     third = monitor.tick(lambda_context, after=timedelta(minutes=30))
     assert third["retraining"]["reason"] == "cooldown" and len(monitor.executions()) == 1
+
+
+def test_the_window_report_keeps_the_evaluation_that_started_the_run_and_every_evaluation(
+    monitor, lambda_context
+):
+    monitor.traffic(drifted(400).texts)
+    first = monitor.tick(lambda_context)
+    run = monitor.executions()[0]
+    assert first["retraining"]["started"] and run["name"] == f"drift-v3-{first['window']}"
+    second = monitor.tick(lambda_context, after=timedelta(minutes=20))  # the same window, during the run
+    assert second["window"] == first["window"] and second["retraining"]["reason"] == "run_in_progress"
+
+    report = monitor.report()
+    assert report["retraining"]["started"] and report["retraining"]["reason"] == "started"
+    assert report["retraining"]["execution_arn"] == run["executionArn"]
+    assert report["retraining_started"]["execution_name"] == run["name"]
+    assert "in progress" not in json.dumps({k: v for k, v in report.items() if k != "evaluations"})
+    record = report["evaluations"]
+    assert record["count"] == 2 and record["later"] == 1 and record["shown_because"] == "started_retraining"
+    assert [e["retraining"] for e in record["listed"]] == ["started", "run_in_progress"]
+    assert record["shown"]["uri"] == first["report"]["evaluation"]
+
+    stored = monitor.evaluations()  # both kept as they were, each where the tick said
+    assert [f"s3://drift-reports/{key}" for key, _ in stored] == [
+        first["report"]["evaluation"],
+        second["report"]["evaluation"],
+    ]
+    assert stored[0][1]["retraining"]["execution_arn"] == run["executionArn"]
+    assert stored[1][1]["retraining"]["reason"] == "run_in_progress"
+    assert stored[0][1]["tick"] < stored[1][1]["tick"]
+    # readers of reports/ still find one report per window
+    summary_key = first["report"]["json"].removeprefix("s3://drift-reports/")
+    assert monitor.report_keys() == [summary_key.replace(".json", ".csv"), summary_key]
 
 
 def test_without_cooldown_the_execution_name_still_allows_one_run_per_window(monitor, lambda_context):
