@@ -84,9 +84,8 @@ class ParityReport:
             f"(allowed {self.max_prob_diff_allowed}) on {self.rows} held-out rows"
         )
         if self.batch_flips is not None:
-            allowed = "recorded only" if self.max_batch_flips_allowed is None else (
-                f"allowed {self.max_batch_flips_allowed}"
-            )
+            allowed = self.max_batch_flips_allowed
+            allowed = "recorded only" if allowed is None else f"allowed {allowed}"
             line += (
                 f"; {self.batch_flips} rows change label between scored alone and in a batch ({allowed}), "
                 f"largest probability gap {self.max_batch_gap:.2e}"
