@@ -16,6 +16,7 @@ from sklearn.pipeline import Pipeline
 from review_sentiment.features.numeric import NUMERIC_FEATURES, TEXT_INPUT
 from review_sentiment.features.text import ONNX_LOCALE
 from review_sentiment.modeling.kinds import model_frame
+from review_sentiment.serving.api_models import MAX_BATCH
 from review_sentiment.serving.onnx_model import LABEL_OUTPUT, PROBABILITIES_OUTPUT, OnnxSentimentModel
 
 TARGET_OPSET = {"": 17, "ai.onnx.ml": 3}
@@ -44,17 +45,32 @@ class ParityError(RuntimeError):
 
 @dataclass(frozen=True)
 class ParityReport:
+    """The parity gate's figures on `rows` texts. `label_agreement` and `max_prob_diff` compare the graph
+    with the fitted model; when the rows were scored as served (`served_parity`) they are the worst over
+    every way of scoring, and `batch_flips` counts the rows whose label alone differs from their label in
+    a mixed batch, `max_batch_gap` the largest probability gap between the two (None: not checked).
+    `max_batch_flips_allowed` None records the flips without refusing them."""
+
     rows: int
     label_agreement: float
     max_prob_diff: float
     min_label_agreement: float
     max_prob_diff_allowed: float
+    batch_flips: int | None = None
+    max_batch_gap: float | None = None
+    max_batch_flips_allowed: int | None = None
 
     @property
     def passed(self) -> bool:
+        flips_ok = (
+            self.max_batch_flips_allowed is None
+            or self.batch_flips is None
+            or self.batch_flips <= self.max_batch_flips_allowed
+        )
         return (
             self.label_agreement >= self.min_label_agreement
             and self.max_prob_diff <= self.max_prob_diff_allowed
+            and flips_ok
         )
 
     def as_dict(self) -> dict:
@@ -62,11 +78,19 @@ class ParityReport:
 
     def refusal(self, what: str = "ONNX export") -> str:
         """Why `what` (the graph checked) is refused, in one line."""
-        return (
+        line = (
             f"{what} refused: label agreement {self.label_agreement:.4f} "
             f"(need >= {self.min_label_agreement}), max probability difference {self.max_prob_diff:.2e} "
             f"(allowed {self.max_prob_diff_allowed}) on {self.rows} held-out rows"
         )
+        if self.batch_flips is not None:
+            allowed = self.max_batch_flips_allowed
+            allowed = "recorded only" if allowed is None else f"allowed {allowed}"
+            line += (
+                f"; {self.batch_flips} rows change label between scored alone and in a batch ({allowed}), "
+                f"largest probability gap {self.max_batch_gap:.2e}"
+            )
+        return line
 
 
 def initial_types() -> list:
@@ -135,6 +159,89 @@ def export_with_parity_gate(
     if not report.passed:
         raise ParityError(report.refusal())
     return onnx_bytes, report
+
+
+# How the served API scores a row: alone (/predict, a batch of one) or among the other reviews of one
+# /batch_predict request, in the order given and in a shuffled order.
+SERVED_WAYS = ("alone", "batch", "shuffled")
+
+
+def served_predictions(
+    model: OnnxSentimentModel, texts: Sequence[str], batch_size: int = MAX_BATCH, seed: int = 0
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """{way: (labels int64 [N], probabilities float32 [N, 2])} for every way in SERVED_WAYS, rows in the
+    order of `texts`: "alone" scores each text in its own call; "batch" in consecutive calls of up to
+    `batch_size` texts (serving.api_models.MAX_BATCH, what one /batch_predict request holds); "shuffled"
+    the same after a permutation seeded by `seed`. A graph whose outputs depend on a row's batch mates
+    (dynamic int8 quantisation computes activation scales per call) answers differently between them.
+    ValueError when `batch_size` < 1."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    texts = list(texts)
+    n = len(texts)
+
+    def in_calls(order: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+        labels = np.zeros(n, dtype=np.int64)
+        proba = np.zeros((n, 2), dtype=np.float32)
+        for start in range(0, n, size):
+            index = order[start : start + size]
+            labels[index], proba[index] = model.predict_proba([texts[i] for i in index])
+        return labels, proba
+
+    in_order = np.arange(n)
+    return {
+        "alone": in_calls(in_order, 1),
+        "batch": in_calls(in_order, batch_size),
+        "shuffled": in_calls(np.random.default_rng(seed).permutation(n), batch_size),
+    }
+
+
+def served_parity(
+    expected: np.ndarray,
+    onnx_model: bytes | OnnxSentimentModel,
+    texts: Sequence[str],
+    min_label_agreement: float,
+    max_prob_diff: float,
+    max_batch_flips: int | None = None,
+    batch_size: int = MAX_BATCH,
+    seed: int = 0,
+) -> ParityReport:
+    """`parity` with every row scored as served (`served_predictions`): alone and in mixed batches.
+
+    `expected`: the fitted model's probabilities for `texts`, float [N, 2]. The report's label agreement
+    and max probability difference are the worst of the three ways against `expected`; `batch_flips` is
+    the number of rows whose label alone differs from their label in either batch, `max_batch_gap` the
+    largest absolute probability difference between alone and a batch. The report fails when the flips
+    exceed `max_batch_flips` (None: recorded only) or the bounds are not met. ValueError when `expected`
+    is not [len(texts), 2].
+    """
+    texts = list(texts)
+    expected = np.asarray(expected)
+    if expected.shape != (len(texts), 2):
+        raise ValueError(f"expected probabilities of shape ({len(texts)}, 2), got {expected.shape}")
+    served = onnx_model if isinstance(onnx_model, OnnxSentimentModel) else OnnxSentimentModel(onnx_model)
+    ways = served_predictions(served, texts, batch_size, seed)
+    reference = expected.argmax(axis=1)
+    alone_labels, alone_proba = ways["alone"]
+    agreement, diff, flipped, gap = 1.0, 0.0, np.zeros(len(texts), dtype=bool), 0.0
+    for way, (labels, proba) in ways.items():
+        if not texts:
+            break
+        agreement = min(agreement, float(np.mean(labels == reference)))
+        diff = max(diff, float(np.max(np.abs(proba - expected))))
+        if way != "alone":
+            flipped |= labels != alone_labels
+            gap = max(gap, float(np.max(np.abs(proba - alone_proba))))
+    return ParityReport(
+        rows=len(texts),
+        label_agreement=agreement,
+        max_prob_diff=diff,
+        min_label_agreement=min_label_agreement,
+        max_prob_diff_allowed=max_prob_diff,
+        batch_flips=int(flipped.sum()),
+        max_batch_gap=gap,
+        max_batch_flips_allowed=max_batch_flips,
+    )
 
 
 def single_row_latency_ms(

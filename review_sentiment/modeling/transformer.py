@@ -9,8 +9,11 @@ kind's time budget), so a study never runs past it by more than one batch.
 
 Export: `torch.onnx.export(dynamo=False)` of a wrapper that outputs `label` [N] and `probabilities`
 [N, 2] like every kind, with the tokenizer (serving.tokenized) stored in the graph's metadata.
-Parity gate: onnxruntime vs torch on held-out rows plus the normalisation probes; int8 dynamic
-quantisation is kept only if it passes the same gate and loses at most `int8_max_f1_loss` macro-F1.
+Parity gate: onnxruntime vs torch on held-out rows plus the normalisation probes, each row scored as
+served: alone (/predict) and in mixed batches (/batch_predict). int8 dynamic quantisation computes its
+activation scales per call, so a row's answer can depend on its batch mates: the int8 graph is kept only
+if it passes the same gate, no row's label changes between alone and a batch, and it loses at most
+`int8_max_f1_loss` macro-F1.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import torch
 from review_sentiment.config import Settings
 from review_sentiment.data.metrics import macro_f1
 from review_sentiment.modeling.families import ModelFamily
-from review_sentiment.modeling.onnx_export import ParityError, ParityReport, parity, probe_texts
+from review_sentiment.modeling.onnx_export import ParityError, ParityReport, probe_texts, served_parity
 from review_sentiment.serving.onnx_model import LABEL_OUTPUT, PROBABILITIES_OUTPUT, OnnxSentimentModel
 from review_sentiment.serving.tokenized import (
     ATTENTION_MASK,
@@ -252,30 +255,57 @@ def export_with_parity_gate(
 ) -> tuple[bytes, ParityReport, dict]:
     """(ONNX bytes, parity report of the shipped graph, quantisation record).
 
-    The fp32 graph must pass the gate on `held_out_texts` plus the normalisation probes, else
-    ParityError. The int8 graph replaces it only if it passes the same gate and its macro-F1 on
-    (`f1_texts`, `f1_labels`) is at most `settings.int8_max_f1_loss` below fp32's. The fp32 graph is
-    also written to `fp32_path` when given (benchmarks compare both).
+    The fp32 graph must pass the gate on `held_out_texts` plus the normalisation probes, every row scored
+    alone and in mixed batches (onnx_export.served_parity), else ParityError; `choose_int8` then decides
+    whether the int8 graph replaces it. The fp32 graph is also written to `fp32_path` when given
+    (benchmarks compare both).
     """
     texts = [*held_out_texts, *probe_texts()]
     bounds = (settings.parity_min_label_agreement, settings.parity_max_prob_diff)
     fp32 = to_onnx(fitted, {**(metadata or {}), "quantization": "none"})
     reference = fitted.predict_proba(texts)  # torch, computed once for both graphs
-    report = parity(reference, fp32, texts, *bounds)
+    report = served_parity(reference, fp32, texts, *bounds)
     if not report.passed:
         raise ParityError(report.refusal())
     if fp32_path is not None:
         Path(fp32_path).write_bytes(fp32)
+    return choose_int8(fp32, report, reference, texts, settings, f1_texts, f1_labels)
+
+
+def choose_int8(
+    fp32: bytes,
+    fp32_report: ParityReport,
+    reference: np.ndarray,
+    texts: Sequence[str],
+    settings: Settings,
+    f1_texts: Sequence[str] = (),
+    f1_labels: Sequence[int] = (),
+) -> tuple[bytes, ParityReport, dict]:
+    """(graph to ship, its parity report, quantisation record): the int8 quantisation of `fp32` when it
+    passes, else `fp32` and `fp32_report` (the fp32 graph's report, which passed).
+
+    `reference`: the fitted model's probabilities for `texts`, float [N, 2]. The int8 graph passes when,
+    every row scored alone and in mixed batches, its labels and probabilities agree with `reference`
+    within the settings' parity bounds, NO row's label differs between alone and a batch, and its
+    macro-F1 on (`f1_texts`, `f1_labels`) is at most `settings.int8_max_f1_loss` below fp32's. The
+    record gives the int8 graph's figures, among them `int8_batch_flips` (rows whose label changed with
+    their batch mates) and `int8_max_batch_gap` (largest probability gap between alone and a batch).
+    """
     record: dict = {"int8_enabled": settings.int8_quantization, "int8_kept": False}
     if not settings.int8_quantization:
-        return fp32, report, record
+        return fp32, fp32_report, record
+    bounds = (settings.parity_min_label_agreement, settings.parity_max_prob_diff)
     int8 = quantize_int8(fp32)
-    int8_report = parity(reference, int8, texts, *bounds)
+    int8_report = served_parity(reference, int8, texts, *bounds, max_batch_flips=0)
     record.update(
         int8_size_bytes=len(int8),
         fp32_size_bytes=len(fp32),
         int8_parity_label_agreement=int8_report.label_agreement,
         int8_parity_max_prob_diff=int8_report.max_prob_diff,
+        int8_batch_flips=int8_report.batch_flips,
+        int8_max_batch_gap=int8_report.max_batch_gap,
+        fp32_batch_flips=fp32_report.batch_flips,
+        fp32_max_batch_gap=fp32_report.max_batch_gap,
         int8_max_f1_loss=settings.int8_max_f1_loss,
     )
     if len(f1_texts):
@@ -294,9 +324,12 @@ def export_with_parity_gate(
         )
     else:
         record["int8_kept"] = True
-        record["int8_reason"] = "passed the parity gate and the macro-F1 bound"
+        record["int8_reason"] = (
+            "passed the parity gate alone and in batches (no label changed with its batch mates) "
+            "and the macro-F1 bound"
+        )
         return int8, int8_report, record
-    return fp32, report, record
+    return fp32, fp32_report, record
 
 
 def training_rows(texts: Sequence[str], labels: Sequence[int], max_rows: int, seed: int):
