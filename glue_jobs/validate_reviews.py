@@ -13,8 +13,12 @@ Arguments (Glue `--name value`):
 Each file is split into records by review_sentiment.data.records.read_records, the reader of the local
 loaders (a record that cannot be read is quarantined with its line and raw text, never dropped), and
 checked by review_sentiment.data.validation.record_reasons, through mapInPandas; duplicates (the first
-review of a review_id, by file then line, is kept) are found across the whole input by Spark. A
-rejected batch still writes its quarantine and report, then fails the job with the reason.
+review of a review_id, by file then line, is kept) are found within each batch by Spark. Batches
+(review_sentiment.data.curation: each folder below --input_path is one upload) are judged one by one:
+a batch above --max_bad_fraction is rejected and none of its rows enter; the valid rows of the accepted
+batches are written once per review (the earliest batch wins); the report lists every batch (the
+manifest). When no batch is accepted the job still writes its quarantine and report, then fails with
+the reason.
 """
 
 from __future__ import annotations
@@ -44,6 +48,12 @@ from glue_jobs._runtime import (
     spread,
 )
 from review_sentiment.config import Settings
+from review_sentiment.data.curation import (
+    ROOT_BATCH,
+    batch_verdicts,
+    manifest_summary,
+    with_already_curated,
+)
 from review_sentiment.data.datasets import records_frame
 from review_sentiment.data.records import UNPARSEABLE, RawRecord, read_records, record_format
 from review_sentiment.data.schema import CANONICAL_COLUMNS, LINE, RAW, SOURCE_FILE
@@ -67,6 +77,7 @@ CHECKED_SCHEMA = (
     "unixReviewTime long, helpful array<long>, source_file string, line long, raw string, reason string"
 )
 ROWS_PER_BATCH = 5000  # Arrow batches handed back to Spark per file
+BATCH_COLUMN = "batch"  # the upload a row came from (data.curation)
 
 
 class ValidationRejected(BatchRejected):
@@ -94,8 +105,10 @@ def read_files(spark, files: list[str]) -> DataFrame:
     """One row per input file: (source_file, content bytes). Each file is read and checked by one task,
     with the reader the local loaders use (review_sentiment.data.records): the same bytes give the same
     records, line numbers and reasons. Spark's binaryFile source takes files up to 2 GB each."""
-    return spark.read.format("binaryFile").load(files).select(
-        F.col("path").alias("source_file"), F.col("content")
+    return (
+        spark.read.format("binaryFile")
+        .load(files)
+        .select(F.col("path").alias("source_file"), F.col("content"))
     )
 
 
@@ -130,8 +143,13 @@ def check_records(records: list[RawRecord], max_text_chars: int) -> pd.DataFrame
     frame = records_frame(records)
     reasons = record_reasons(frame, max_text_chars).tolist()
     rows = [
-        {**_typed(row, reason), "source_file": row[SOURCE_FILE], "line": int(row[LINE]),
-         "raw": row[RAW], REASON_COLUMN: reason}
+        {
+            **_typed(row, reason),
+            "source_file": row[SOURCE_FILE],
+            "line": int(row[LINE]),
+            "raw": row[RAW],
+            REASON_COLUMN: reason,
+        }
         for row, reason in zip(frame.to_dict("records"), reasons, strict=True)
     ]
     return _checked_frame(rows)
@@ -162,24 +180,51 @@ def check_files(max_text_chars: int, origins: Mapping[str, str] | None = None):
 
 
 def checked_reviews(
-    spark, files: list[str], max_text_chars: int, origins: Mapping[str, str] | None = None
+    spark,
+    files: list[str],
+    max_text_chars: int,
+    origins: Mapping[str, str] | None = None,
+    input_path: str | None = None,
 ) -> DataFrame:
-    """Every record of `files` with its verdict (CHECKED_SCHEMA): reason "" for a valid row, else why
-    not, duplicates included. The job's whole transform, for a caller that brings its own session."""
+    """Every record of `files` with its verdict (CHECKED_SCHEMA plus `batch`): reason "" for a valid row,
+    else why not, duplicates within a batch included. The batch of each file is derived from
+    `input_path` (data.curation.batch_of; without it every file is in one batch). The job's whole
+    per-row transform, for a caller that brings its own session."""
     check = check_files(max_text_chars, origins)
-    return with_duplicates_marked(spread(read_files(spark, files), spark).mapInPandas(check, CHECKED_SCHEMA))
+    checked = spread(read_files(spark, files), spark).mapInPandas(check, CHECKED_SCHEMA)
+    batch = batch_column(input_path) if input_path else F.lit(ROOT_BATCH)
+    return with_duplicates_marked(checked.withColumn(BATCH_COLUMN, batch))
+
+
+def batch_column(input_path: str):
+    """Spark's data.curation.batch_of over `source_file`: the first folder below `input_path`, or
+    ROOT_BATCH for a file directly under it."""
+    prefix = input_path.removeprefix("file://").removeprefix("file:").rstrip("/") + "/"
+    source = F.regexp_replace(F.col(SOURCE_FILE), "^file:(//)?", "")
+    relative = F.substring(source, len(prefix) + 1, 1 << 30)
+    inside = source.startswith(prefix) & relative.contains("/")
+    return F.when(inside, F.substring_index(relative, "/", 1)).otherwise(F.lit(ROOT_BATCH))
 
 
 def with_duplicates_marked(checked: DataFrame) -> DataFrame:
-    """Among rows that keep the per-row rules, every repeat of a review_id after its first occurrence
-    (ordered by file, then line) is quarantined as a duplicate (validation.duplicate_mask)."""
+    """Among rows that keep the per-row rules, every repeat of a review_id within its batch after its
+    first occurrence (ordered by file, then line) is quarantined as a duplicate (validation.duplicate_mask).
+    A review repeated in a later batch is not bad data (an upload sent again): curated_rows drops it."""
     clean = F.col(REASON_COLUMN) == ""
-    first = Window.partitionBy(F.col("review_id"), clean).orderBy("source_file", "line")
+    first = Window.partitionBy(F.col(BATCH_COLUMN), F.col("review_id"), clean).orderBy("source_file", "line")
     duplicate = clean & (F.row_number().over(first) > 1)
     return checked.select(
         *[c for c in checked.columns if c != REASON_COLUMN],
         F.when(duplicate, F.lit(DUPLICATE)).otherwise(F.col(REASON_COLUMN)).alias(REASON_COLUMN),
     )
+
+
+def curated_rows(checked: DataFrame, accepted: list[str]) -> DataFrame:
+    """The valid rows of the accepted batches, each review once: its first occurrence by batch, file and
+    line (batches sort by name, i.e. upload time). Column `_repeat` > 1 marks the rows left out."""
+    order = Window.partitionBy("review_id").orderBy(BATCH_COLUMN, "source_file", "line")
+    keep = (F.col(REASON_COLUMN) == "") & F.col(BATCH_COLUMN).isin(accepted)
+    return checked.filter(keep).withColumn("_repeat", F.row_number().over(order))
 
 
 def report_from_counts(counts: dict[str, int], max_bad_fraction: float) -> dict:
@@ -216,12 +261,21 @@ def validate_job(job: JobContext) -> dict:
             + ": upload JSON lines (.jsonl, .json, .jsonl.gz) or CSV (.csv) reviews there first"
         )
     progress(f"reading {len(readable)} file(s) from {args['input_path']}")
-    final = checked_reviews(job.spark, readable, max_text_chars, storage.origins).persist()
+    final = checked_reviews(
+        job.spark, readable, max_text_chars, storage.origins, args["input_path"]
+    ).persist()
     try:
-        counts = {row[REASON_COLUMN]: row["count"] for row in final.groupBy(REASON_COLUMN).count().collect()}
+        grouped = final.groupBy(BATCH_COLUMN, REASON_COLUMN).count().collect()
+        counts: dict[str, int] = {}
+        for row in grouped:
+            counts[row[REASON_COLUMN]] = counts.get(row[REASON_COLUMN], 0) + row["count"]
         report = report_from_counts(counts, max_bad_fraction)
         if report["rows"] == 0:
             raise NoInputData(f"the files under {args['input_path']} hold no records: upload reviews first")
+        verdicts = batch_verdicts(
+            {(row[BATCH_COLUMN], row[REASON_COLUMN]): row["count"] for row in grouped}, max_bad_fraction
+        )
+        accepted = [v.batch for v in verdicts if v.accepted]
         report.update(
             input_path=args["input_path"],
             input_files=len(readable),
@@ -229,19 +283,44 @@ def validate_job(job: JobContext) -> dict:
             quarantine_path=args["quarantine_output_path"],
             valid_path=args["valid_output_path"],
         )
-        progress(f"checked {report['rows']} rows: {report['valid']} valid, {report['quarantined']} "
-                 f"quarantined {report['reasons'] or ''}".rstrip())
+        progress(
+            f"checked {report['rows']} rows in {len(verdicts)} batch(es): {report['valid']} valid, "
+            f"{report['quarantined']} quarantined {report['reasons'] or ''}".rstrip()
+        )
         with storage.output_dir(args["quarantine_output_path"]) as path:
             final.filter(F.col(REASON_COLUMN) != "").select(
                 "review_id", "source_file", "line", REASON_COLUMN, "raw"
             ).write.mode("overwrite").parquet(path)
-        rejected = report["bad_fraction"] > max_bad_fraction
-        report["rejected"] = rejected
+        rejected = not accepted
         if not rejected:
+            curated = curated_rows(final, accepted).persist()
+            already = {
+                row[BATCH_COLUMN]: row["count"]
+                for row in curated.filter(F.col("_repeat") > 1).groupBy(BATCH_COLUMN).count().collect()
+            }
+            verdicts = with_already_curated(verdicts, already)
             with storage.output_dir(args["valid_output_path"]) as path:
-                final.filter(F.col(REASON_COLUMN) == "").select(*CANONICAL_COLUMNS).write.mode(
+                curated.filter(F.col("_repeat") == 1).select(*CANONICAL_COLUMNS).write.mode(
                     "overwrite"
                 ).parquet(path)
+            curated.unpersist()
+        manifest = manifest_summary(verdicts)
+        report.update(rejected=rejected, **manifest)
+        for verdict in verdicts:
+            progress(
+                f"batch {verdict.batch}: {verdict.rows} rows, {verdict.quarantined} quarantined "
+                f"({verdict.bad_fraction:.1%}), "
+                + (
+                    f"{verdict.entered} entered, {verdict.already_curated} already curated"
+                    if verdict.accepted
+                    else f"rejected (above {max_bad_fraction:.1%})"
+                )
+            )
+        if not rejected and manifest["rejected_batches"]:
+            progress(
+                f"left out {len(manifest['rejected_batches'])} rejected batch(es): "
+                f"{manifest['rejected_batches']}"
+            )
         storage.write_json(args["report_path"], report)
     finally:
         final.unpersist()

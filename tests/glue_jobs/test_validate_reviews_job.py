@@ -140,3 +140,51 @@ def test_an_input_without_review_files_fails_clearly(spark, tmp_path):
     (empty / "README.md").write_text("nothing here")
     with pytest.raises(NoInputData, match=r"no review files under .*upload JSON lines"):
         job.main(_args(empty, tmp_path, "0.05"), spark=spark)
+
+
+@pytest.fixture(scope="module")
+def uploads(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
+    """incoming/ with three uploads: 40 reviews; the same 40 again with 20 new ones; a batch of 10 new
+    reviews and 8 rows that break the contract (44% bad)."""
+    incoming = tmp_path_factory.mktemp("incoming")
+    shipped = load_shipped()
+    first, second, third = shipped.iloc[:40], shipped.iloc[40:60], shipped.iloc[60:70]
+    for name, frame in (
+        ("20261201T000000", first),
+        ("20261202T000000", pd.concat([first, second], ignore_index=True)),
+        ("20261203T000000", pd.concat([third, _bad_rows(third)], ignore_index=True)),
+    ):
+        (incoming / name).mkdir()
+        write_jsonl(frame, incoming / name / "reviews.jsonl")
+    return incoming, shipped
+
+
+def test_batches_are_judged_one_by_one_and_each_review_enters_once(spark, uploads, tmp_path):
+    incoming, shipped = uploads
+    report = job.main(_args(incoming, tmp_path, "0.05"), spark=spark)
+    batches = {b["batch"]: b for b in report["batches"]}
+    assert report["accepted_batches"] == ["20261201T000000", "20261202T000000"]
+    assert report["rejected_batches"] == ["20261203T000000"] and report["rejected"] is False
+    # an upload sent again is not bad data: its repeats are counted, not quarantined
+    assert (
+        batches["20261202T000000"]["quarantined"] == 0 and batches["20261202T000000"]["already_curated"] == 40
+    )
+    assert batches["20261202T000000"]["entered"] == 20 and batches["20261201T000000"]["entered"] == 40
+    assert batches["20261203T000000"]["quarantined"] == 8 and batches["20261203T000000"]["entered"] == 0
+    valid = pd.read_parquet(tmp_path / "valid")
+    assert report["curated_rows"] == len(valid) == 60 and valid["review_id"].is_unique
+    assert set(valid["review_id"]) == set(shipped.iloc[:60]["review_id"])  # nothing of the rejected batch
+    quarantine = pd.read_parquet(tmp_path / "quarantine")
+    assert len(quarantine) == 8 and quarantine["source_file"].str.contains("20261203T000000").all()
+    assert json.loads((tmp_path / "report.json").read_text())["batches"] == json.loads(
+        json.dumps(report["batches"])
+    )
+
+
+def test_when_every_batch_is_rejected_the_run_fails(spark, uploads, tmp_path):
+    incoming, _ = uploads
+    with pytest.raises(job.ValidationRejected):
+        job.main(_args(incoming / "20261203T000000", tmp_path, "0.05"), spark=spark)
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["rejected"] is True and report["batches"][0]["batch"] == "."
+    assert not (tmp_path / "valid").exists()
