@@ -10,6 +10,7 @@ that call would have given are left out, never replaced by zeros.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import defaultdict
@@ -19,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from cloudwatch_to_prometheus.config import ExporterConfig, MetricRule
 
+LOG = logging.getLogger(__name__)
 MAX_QUERIES_PER_CALL = 500  # GetMetricData's limit on MetricDataQueries
 
 
@@ -109,6 +111,13 @@ class CloudWatchReader:
                 break
             kwargs["NextToken"] = response["NextToken"]
         found = sorted(set(found))
+        if not found and rule.warn_on_empty_list_dimensions:
+            LOG.warning(
+                "ListMetrics found no series of %s %s with dimensions %s",
+                rule.namespace,
+                rule.metric_name,
+                ", ".join(rule.dimensions),
+            )
         self._list_cache[id(rule)] = (self.clock(), found)
         return found
 
@@ -118,9 +127,7 @@ class CloudWatchReader:
         errors: list[str] = []
         queries: dict[tuple[int, int], list[_Query]] = defaultdict(list)  # by (range, delay): one window
         with ThreadPoolExecutor(self.max_workers, thread_name_prefix="cloudwatch") as pool:
-            listed = [
-                (rule, pool.submit(self.series, rule, config.list_metrics_cache_ttl)) for rule in config.rules
-            ]
+            listed = [(rule, pool.submit(self.series, rule, config.cache_ttl(rule))) for rule in config.rules]
             for rule, future in listed:
                 try:
                     series = future.result()

@@ -32,7 +32,7 @@ def _promtool(*args: str, cwd: Path = DASHBOARDS) -> str:
 
 def test_promtool_checks_the_shipped_config_and_rules():
     assert "SUCCESS" in _promtool("check", "config", "prometheus.yml")
-    assert "SUCCESS: 6 rules found" in _promtool("check", "rules", "rules/review-sentiment.yml")
+    assert "SUCCESS: 8 rules found" in _promtool("check", "rules", "rules/review-sentiment.yml")
 
 
 def test_promtool_rule_unit_tests_pass():
@@ -58,6 +58,22 @@ def test_every_alert_has_unit_test_cases():
             "NoPromotedModel",
         }
     )
+
+
+def test_every_alert_is_tested_on_the_samples_of_both_exporter_settings():
+    """Each alert fires, and is quiet, on the local stage's samples (scrape time) and on the AWS
+    settings' samples (datapoint time, 10 minutes behind): the cases are named after the setting."""
+    cases = yaml.safe_load((DASHBOARDS / "tests/review-sentiment.test.yml").read_text())["tests"]
+    assert all(case["name"].startswith(("local: ", "AWS: ")) for case in cases)
+    seen = {
+        (case["name"].split(":")[0], t["alertname"], bool(t["exp_alerts"]))
+        for case in cases
+        for t in case.get("alert_rule_test", [])
+    }
+    rules = yaml.safe_load((DASHBOARDS / "rules/review-sentiment.yml").read_text())
+    for alert in (r["alert"] for g in rules["groups"] for r in g["rules"] if "alert" in r):
+        for setting in ("local", "AWS"):
+            assert {(setting, alert, True), (setting, alert, False)} <= seen, (setting, alert)
 
 
 def test_the_generated_host_config_is_valid(tmp_path):

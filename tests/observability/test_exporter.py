@@ -3,16 +3,19 @@ missing data absent, errors reported as errors (never zeros), batching and the H
 
 from __future__ import annotations
 
+import os
 import socket
 import urllib.request
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import boto3
 import pytest
+import yaml
 from botocore.exceptions import ClientError
 from cloudwatch_to_prometheus import naming
 from cloudwatch_to_prometheus.cli import build_registry, main
-from cloudwatch_to_prometheus.config import ConfigError, load_config, parse_config
+from cloudwatch_to_prometheus.config import STATISTICS, ConfigError, load_config, parse_config
 from cloudwatch_to_prometheus.source import CloudWatchReader
 from moto import mock_aws
 from prometheus_client import CollectorRegistry, generate_latest, start_http_server
@@ -28,6 +31,10 @@ def cloudwatch(monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     with mock_aws():
         yield boto3.client("cloudwatch", region_name="us-east-1")
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+_RULE = {"aws_namespace": "A", "aws_metric_name": "M"}
 
 
 def _config(*rules, **top):
@@ -224,14 +231,6 @@ def test_a_cloudwatch_error_is_an_error_never_zeros(caplog):
     [
         ({"metrics": [{"aws_namespace": "AWS/Lambda"}]}, "aws_metric_name is required"),
         (
-            {"metrics": [{"aws_namespace": "A", "aws_metric_name": "M", "aws_statistics": ["Median"]}]},
-            "statistic 'Median' is not one of",
-        ),
-        (
-            {"metrics": [{"aws_namespace": "A", "aws_metric_name": "M", "aws_extended_statistics": ["q99"]}]},
-            "not a percentile",
-        ),
-        (
             {"metrics": [{"aws_namespace": "A", "aws_metric_name": "M", "aws_tag_select": {}}]},
             "aws_tag_select is not supported",
         ),
@@ -239,16 +238,133 @@ def test_a_cloudwatch_error_is_an_error_never_zeros(caplog):
             {"metrics": [{"aws_namespace": "A", "aws_metric_name": "M", "period_seconds": 0}]},
             "period_seconds",
         ),
-        (
-            {"metrics": [{"aws_namespace": "A", "aws_metric_name": "M", "aws_dimenions": ["X"]}]},
-            "unknown key 'aws_dimenions'",
-        ),
         ({"metrics": []}, "non-empty list"),
+        # keys the Java exporter honours and this one cannot: ignoring them would read other data
+        ({"role_arn": "arn:aws:iam::1:role/r", "metrics": [_RULE]}, "role_arn is not supported"),
+        # known keys with a value of the wrong type
+        ({"region": 5, "metrics": [_RULE]}, "region must be a string"),
+        ({"set_timestamp": "yes", "metrics": [_RULE]}, "set_timestamp must be true or false"),
+        ({"use_get_metric_data": 1, "metrics": [_RULE]}, "use_get_metric_data must be true or false"),
+        ({"list_metrics_cache_ttl": "30s", "metrics": [_RULE]}, "list_metrics_cache_ttl must be an integer"),
+        ({"metrics": [{**_RULE, "help": 3}]}, r"metrics\[0\] \(A M\) help must be a string"),
+        (
+            {"metrics": [{**_RULE, "aws_dimension_select": ["Region"]}]},
+            "aws_dimension_select must be a mapping",
+        ),
+        ({"metrics": [{**_RULE, "aws_dimension_select_regex": "x"}]}, "select_regex must be a mapping"),
+        ({"metrics": [{**_RULE, "aws_dimensions": "FunctionName"}]}, "aws_dimensions must be a list"),
+        ({"metrics": [{**_RULE, "warn_on_empty_list_dimensions": "no"}]}, "must be true or false"),
+        ({"metrics": [_RULE, {**_RULE, "list_metrics_cache_ttl": -1}]}, r"metrics\[1\].*must be an integer"),
     ],
 )
 def test_bad_configuration_says_what_to_fix(raw, message):
     with pytest.raises(ConfigError, match=message):
         parse_config({"region": "us-east-1", **raw})
+
+
+def test_unknown_keys_are_one_warning_each_and_ignored(caplog):
+    config = parse_config(
+        {
+            "region": "us-east-1",
+            "scrape_interval": 60,
+            "metrics": [
+                _RULE,
+                {**_RULE, "aws_dimensions": ["X"], "aws_dimenions": ["Y"], "role_arn": "arn:r", "colour": 1},
+            ],
+        }
+    )
+    assert config.rules[1].dimensions == ("X",)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [
+        "configuration: top level: unknown key 'scrape_interval' ignored",
+        "configuration: metrics[1] (A M): unknown keys 'aws_dimenions' (did you mean 'aws_dimensions'?), "
+        "'colour', 'role_arn' ignored",
+    ]
+    assert config.warnings == tuple(w.removeprefix("configuration: ") for w in warnings)
+    assert parse_config({"region": "us-east-1", "metrics": [_RULE]}).warnings == ()
+
+
+def test_statistics_cloudwatch_would_not_answer_are_warnings_and_ignored():
+    config = parse_config(
+        {
+            "region": "us-east-1",
+            "metrics": [
+                {**_RULE, "aws_statistics": ["Max", "Sum"], "aws_extended_statistics": ["q99", "p99"]},
+                {**_RULE, "aws_statistics": ["Median"]},
+                {**_RULE, "aws_statistics": []},
+                _RULE,
+            ],
+        }
+    )
+    assert [r.all_statistics for r in config.rules] == [("Sum", "p99"), (), (), STATISTICS]
+    assert config.warnings == (
+        "metrics[0] (A M): statistic 'Max' ignored (not one of Sum, SampleCount, Minimum, Maximum, Average)",
+        "metrics[0] (A M): extended statistic 'q99' ignored (not a percentile like p99)",
+        "metrics[1] (A M): statistic 'Median' ignored (not one of Sum, SampleCount, Minimum, Maximum, "
+        "Average)",
+        "metrics[1] (A M): no statistic to read: the rule gives no series",
+        "metrics[2] (A M): no statistic to read: the rule gives no series",
+    )
+
+
+def test_every_key_the_java_exporter_reads(caplog):
+    """The fixture's keys: each one applied, and the misspelt key of upstream's old example.yml is a
+    warning naming it and its rule, not an error (the Java exporter ignores it)."""
+    config = load_config(FIXTURES / "java_exporter_keys.yml")
+    assert config.warnings == (
+        "metrics[1] (AWS/CloudFront Requests): unknown key 'aws_dimensions_select' "
+        "(did you mean 'aws_dimension_select'?) ignored",
+    )
+    assert "metrics[1]" in caplog.text and "aws_dimensions_select" in caplog.text
+    elb, cloudfront, errors, alb, s3 = config.rules
+    assert (elb.period_seconds, elb.range_seconds, elb.delay_seconds, elb.set_timestamp) == (
+        120,
+        1200,
+        600,
+        True,
+    )
+    assert cloudfront.dimension_select == {} and errors.dimension_select == {"Region": ("Global",)}
+    assert alb.extended_statistics == ("p95", "p99.9") and alb.statistics == ("Average",)
+    assert alb.selects({"LoadBalancer": "app/prod-1/x"}) and not alb.selects({"LoadBalancer": "app/dev/x"})
+    assert (alb.delay_seconds, alb.set_timestamp, alb.warn_on_empty_list_dimensions) == (1800, False, True)
+    assert alb.help == "Target response time of the production load balancers"
+    assert (config.cache_ttl(elb), config.cache_ttl(alb)) == (300, 0)
+    assert (s3.period_seconds, s3.range_seconds) == (86400, 172800)
+
+
+# prometheus/cloudwatch_exporter's example.yml and examples/*.yml (Apache-2.0): point this variable at a
+# checkout of that repository to read them all (each is read as the Java exporter reads it).
+UPSTREAM = os.environ.get("CLOUDWATCH_EXPORTER_CHECKOUT")
+
+
+def _upstream_files() -> list[Path]:
+    if not UPSTREAM:
+        return []
+    root = Path(UPSTREAM)
+    # examples/dashboards/ holds Grafana dashboards (Kubernetes ConfigMaps), not exporter configurations
+    return [root / "example.yml", *sorted((root / "examples").glob("*.yml"))]
+
+
+@pytest.mark.skipif(not UPSTREAM, reason="CLOUDWATCH_EXPORTER_CHECKOUT is not set")
+@pytest.mark.parametrize("path", _upstream_files(), ids=lambda p: p.name)
+def test_upstream_example_configurations_load(path):
+    raw = yaml.safe_load(path.read_text())
+    if any("aws_tag_select" in rule for rule in raw["metrics"]):
+        with pytest.raises(ConfigError, match=r"metrics\[\d+\]: aws_tag_select is not supported"):
+            parse_config(raw, environ={"AWS_REGION": "us-east-1"})
+        return
+    config = parse_config(raw, environ={"AWS_REGION": "us-east-1"})
+    assert len(config.rules) == len(raw["metrics"])
+
+
+def test_warn_on_empty_list_dimensions_logs_an_empty_listing(cloudwatch, caplog):
+    rule = {"aws_namespace": "AWS/ELB", "aws_metric_name": "Latency", "aws_dimensions": ["LoadBalancerName"]}
+    config = _config(rule, {**rule, "aws_metric_name": "RequestCount", "warn_on_empty_list_dimensions": True})
+    samples, errors = CloudWatchReader(cloudwatch).read(config)
+    assert (samples, errors) == ([], [])
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        "ListMetrics found no series of AWS/ELB RequestCount with dimensions LoadBalancerName"
+    ]
 
 
 def test_defaults_are_cloudwatch_exporters():
