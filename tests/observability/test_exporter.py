@@ -332,31 +332,6 @@ def test_every_key_the_java_exporter_reads(caplog):
     assert (s3.period_seconds, s3.range_seconds) == (86400, 172800)
 
 
-# prometheus/cloudwatch_exporter's example.yml and examples/*.yml (Apache-2.0): point this variable at a
-# checkout of that repository to read them all (each is read as the Java exporter reads it).
-UPSTREAM = os.environ.get("CLOUDWATCH_EXPORTER_CHECKOUT")
-
-
-def _upstream_files() -> list[Path]:
-    if not UPSTREAM:
-        return []
-    root = Path(UPSTREAM)
-    # examples/dashboards/ holds Grafana dashboards (Kubernetes ConfigMaps), not exporter configurations
-    return [root / "example.yml", *sorted((root / "examples").glob("*.yml"))]
-
-
-@pytest.mark.skipif(not UPSTREAM, reason="CLOUDWATCH_EXPORTER_CHECKOUT is not set")
-@pytest.mark.parametrize("path", _upstream_files(), ids=lambda p: p.name)
-def test_upstream_example_configurations_load(path):
-    raw = yaml.safe_load(path.read_text())
-    if any("aws_tag_select" in rule for rule in raw["metrics"]):
-        with pytest.raises(ConfigError, match=r"metrics\[\d+\]: aws_tag_select is not supported"):
-            parse_config(raw, environ={"AWS_REGION": "us-east-1"})
-        return
-    config = parse_config(raw, environ={"AWS_REGION": "us-east-1"})
-    assert len(config.rules) == len(raw["metrics"])
-
-
 def test_warn_on_empty_list_dimensions_logs_an_empty_listing(cloudwatch, caplog):
     rule = {"aws_namespace": "AWS/ELB", "aws_metric_name": "Latency", "aws_dimensions": ["LoadBalancerName"]}
     config = _config(rule, {**rule, "aws_metric_name": "RequestCount", "warn_on_empty_list_dimensions": True})
