@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import yaml
-
 from cloudwatch_to_prometheus.config import ConfigError, parse_config
 
 

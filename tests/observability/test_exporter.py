@@ -3,7 +3,6 @@ missing data absent, errors reported as errors (never zeros), batching and the H
 
 from __future__ import annotations
 
-import os
 import socket
 import urllib.request
 from datetime import UTC, datetime, timedelta
@@ -11,7 +10,6 @@ from pathlib import Path
 
 import boto3
 import pytest
-import yaml
 from botocore.exceptions import ClientError
 from cloudwatch_to_prometheus import naming
 from cloudwatch_to_prometheus.cli import build_registry, main
