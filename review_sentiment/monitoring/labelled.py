@@ -48,6 +48,7 @@ def labelled_reviews(
                 "summary": "",
                 "overall": int(rating) if float(rating).is_integer() else rating,
                 "unixReviewTime": int(when.timestamp()),
+                "helpful": [0, 0],
             }
         )
     return rows
