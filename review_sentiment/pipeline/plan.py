@@ -12,7 +12,7 @@ import json
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field, field_validator
 
 from review_sentiment.config import Settings, Thresholds
 from review_sentiment.modeling.families import MODEL_KINDS, check_kinds
@@ -164,7 +164,6 @@ class RunPaths(BaseModel):
 
     raw_input: str
     labelled_input: str | None = None  # the request's labelled_prefix
-    inputs: str  # what the validation job reads: raw_input, then labelled_input, joined by ","
     validated: str
     quarantine: str
     validation_report: str
@@ -173,6 +172,12 @@ class RunPaths(BaseModel):
     models: str
     outcome: str
     failure: str
+
+    @computed_field
+    @property
+    def inputs(self) -> str:
+        """What the validation job reads (`--input_path`): raw_input, then labelled_input, joined by ","."""
+        return ",".join(p for p in (self.raw_input, self.labelled_input) if p)
 
 
 class TrainingJob(BaseModel):
@@ -220,7 +225,6 @@ def plan_run(request: RunRequest, config: PipelineConfig, buckets: RunBuckets, r
         paths=RunPaths(
             raw_input=request.raw_prefix,
             labelled_input=request.labelled_prefix,
-            inputs=",".join(p for p in (request.raw_prefix, request.labelled_prefix) if p),
             validated=f"{data_root}/validated/",
             quarantine=f"{data_root}/quarantine/",
             validation_report=f"{data_root}/reports/validation.json",
