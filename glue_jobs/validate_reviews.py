@@ -49,8 +49,8 @@ from glue_jobs._runtime import (
 )
 from review_sentiment.config import Settings
 from review_sentiment.data.curation import (
-    ROOT_BATCH,
     batch_verdicts,
+    input_prefixes,
     manifest_summary,
     with_already_curated,
 )
@@ -78,6 +78,7 @@ CHECKED_SCHEMA = (
 )
 ROWS_PER_BATCH = 5000  # Arrow batches handed back to Spark per file
 BATCH_COLUMN = "batch"  # the upload a row came from (data.curation)
+INPUT_COLUMN = "input"  # the index of its input prefix (raw uploads 0, labelled captures 1)
 
 
 class ValidationRejected(BatchRejected):
@@ -186,24 +187,28 @@ def checked_reviews(
     origins: Mapping[str, str] | None = None,
     input_path: str | None = None,
 ) -> DataFrame:
-    """Every record of `files` with its verdict (CHECKED_SCHEMA plus `batch`): reason "" for a valid row,
-    else why not, duplicates within a batch included. The batch of each file is derived from
-    `input_path` (data.curation.batch_of; without it every file is in one batch). The job's whole
-    per-row transform, for a caller that brings its own session."""
+    """Every record of `files` with its verdict (CHECKED_SCHEMA plus `input`, `batch`): reason "" for a
+    valid row, else why not, duplicates within a batch included. The batch of each file is derived from
+    `input_path` (one or more prefixes joined by ","; data.curation.batch_of; without it every file is in
+    one batch). The job's whole per-row transform, for a caller that brings its own session."""
     check = check_files(max_text_chars, origins)
     checked = spread(read_files(spark, files), spark).mapInPandas(check, CHECKED_SCHEMA)
-    batch = batch_column(input_path) if input_path else F.lit(ROOT_BATCH)
-    return with_duplicates_marked(checked.withColumn(BATCH_COLUMN, batch))
+    index, batch = batch_columns(input_prefixes(input_path)) if input_path else (F.lit(0), F.lit("."))
+    return with_duplicates_marked(checked.withColumn(INPUT_COLUMN, index).withColumn(BATCH_COLUMN, batch))
 
 
-def batch_column(input_path: str):
-    """Spark's data.curation.batch_of over `source_file`: the first folder below `input_path`, or
-    ROOT_BATCH for a file directly under it."""
-    prefix = input_path.removeprefix("file://").removeprefix("file:").rstrip("/") + "/"
+def batch_columns(inputs: list[str]):
+    """Spark's data.curation.batch_of over `source_file`: (input index, batch) columns."""
     source = F.regexp_replace(F.col(SOURCE_FILE), "^file:(//)?", "")
-    relative = F.substring(source, len(prefix) + 1, 1 << 30)
-    inside = source.startswith(prefix) & relative.contains("/")
-    return F.when(inside, F.substring_index(relative, "/", 1)).otherwise(F.lit(ROOT_BATCH))
+    index, batch = F.lit(0), source
+    for i, prefix in reversed(list(enumerate(inputs))):  # the first matching input wins
+        relative = F.substring(source, len(prefix) + 1, 1 << 30)
+        folder = F.when(
+            relative.contains("/"), F.concat(F.lit(prefix), F.substring_index(relative, "/", 1), F.lit("/"))
+        ).otherwise(F.lit(prefix))
+        inside = source.startswith(prefix)
+        index, batch = F.when(inside, F.lit(i)).otherwise(index), F.when(inside, folder).otherwise(batch)
+    return index, batch
 
 
 def with_duplicates_marked(checked: DataFrame) -> DataFrame:
@@ -222,7 +227,7 @@ def with_duplicates_marked(checked: DataFrame) -> DataFrame:
 def curated_rows(checked: DataFrame, accepted: list[str]) -> DataFrame:
     """The valid rows of the accepted batches, each review once: its first occurrence by batch, file and
     line (batches sort by name, i.e. upload time). Column `_repeat` > 1 marks the rows left out."""
-    order = Window.partitionBy("review_id").orderBy(BATCH_COLUMN, "source_file", "line")
+    order = Window.partitionBy("review_id").orderBy(INPUT_COLUMN, BATCH_COLUMN, "source_file", "line")
     keep = (F.col(REASON_COLUMN) == "") & F.col(BATCH_COLUMN).isin(accepted)
     return checked.filter(keep).withColumn("_repeat", F.row_number().over(order))
 
@@ -251,7 +256,7 @@ def validate_job(job: JobContext) -> dict:
     args, storage, progress = job.args, job.storage, job.progress
     max_bad_fraction = float_arg(args, "max_bad_fraction", 0.0, 1.0)
     max_text_chars = int_arg(args, "max_text_chars", low=1)
-    files = storage.input_files(args["input_path"])
+    files = [f for uri in args["input_path"].split(",") if uri.strip() for f in storage.input_files(uri)]
     readable = [f for f in files if file_format(f)]
     skipped = [f for f in files if not file_format(f)]
     if not readable:
@@ -265,16 +270,19 @@ def validate_job(job: JobContext) -> dict:
         job.spark, readable, max_text_chars, storage.origins, args["input_path"]
     ).persist()
     try:
-        grouped = final.groupBy(BATCH_COLUMN, REASON_COLUMN).count().collect()
+        grouped = final.groupBy(INPUT_COLUMN, BATCH_COLUMN, REASON_COLUMN).count().collect()
         counts: dict[str, int] = {}
         for row in grouped:
             counts[row[REASON_COLUMN]] = counts.get(row[REASON_COLUMN], 0) + row["count"]
         report = report_from_counts(counts, max_bad_fraction)
         if report["rows"] == 0:
             raise NoInputData(f"the files under {args['input_path']} hold no records: upload reviews first")
-        verdicts = batch_verdicts(
-            {(row[BATCH_COLUMN], row[REASON_COLUMN]): row["count"] for row in grouped}, max_bad_fraction
-        )
+        batch_counts: dict[tuple[str, str], int] = {}
+        for row in grouped:
+            key = (row[BATCH_COLUMN], row[REASON_COLUMN])
+            batch_counts[key] = batch_counts.get(key, 0) + row["count"]
+        order = {row[BATCH_COLUMN]: row[INPUT_COLUMN] for row in grouped}
+        verdicts = batch_verdicts(batch_counts, max_bad_fraction, order)
         accepted = [v.batch for v in verdicts if v.accepted]
         report.update(
             input_path=args["input_path"],

@@ -36,6 +36,7 @@ ENV_CHAMPION_PARAMETER = "CHAMPION_PARAMETER"
 ENV_CONFIG_PARAMETER = "DRIFT_CONFIG_PARAMETER"
 ENV_STATE_MACHINE_ARN = "TRAINING_STATE_MACHINE_ARN"
 ENV_RETRAIN_RAW_PREFIX = "RETRAIN_RAW_PREFIX"
+ENV_LABELLED_PREFIX = "LABELLED_CAPTURE_PREFIX"  # s3:// prefix of the windows' labelled batches
 
 logger = Logger()
 metrics = Metrics()
@@ -46,6 +47,7 @@ targets = MonitorTargets(
     champion_parameter=os.environ[ENV_CHAMPION_PARAMETER],
     state_machine_arn=os.environ[ENV_STATE_MACHINE_ARN],
     raw_prefix=os.environ[ENV_RETRAIN_RAW_PREFIX],
+    labelled_prefix=os.environ.get(ENV_LABELLED_PREFIX) or None,
 )
 
 

@@ -2,14 +2,16 @@
 
 Reviews arrive as batches: each folder directly under the run's input prefix is one upload (the original
 system's "new data lands in the raw folder"; `python -m stack run` uploads to `incoming/<time>/`, the
-drift monitor's retraining reads all of `incoming/`); files lying directly under the prefix form one
-batch of their own. The validation job applies the review contract to every row, then decides per batch:
+drift monitor's retraining reads all of `incoming/` and the labelled captures, one folder per window:
+monitoring.labelled); files lying directly under the prefix form one batch of their own. A batch is
+named by its full prefix. The validation job applies the review contract to every row, then decides
+per batch:
 
 - a batch whose share of rows breaking the contract (a repeat of a review inside the batch included) is
   above `max_bad_fraction` is rejected: none of its rows enter, its quarantine and reasons are reported;
 - among the accepted batches a review is kept once, by identity (`review_id`), from the earliest batch
   (batches sort by name: upload times), so uploading the same reviews again adds nothing and is not an
-  error; such rows are counted as `already_curated`, never as bad;
+  error; such rows are counted as `already_curated`, never as bad (uploads before captures, then by name);
 - the run fails only when no batch is accepted.
 
 The manifest (the validation report's `batches`) records every batch with its counts and verdict, so a
@@ -18,10 +20,9 @@ training run's data can be traced to the uploads it came from. Pure Python: the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
-ROOT_BATCH = "."  # the files lying directly under the input prefix
 ALREADY_CURATED = "already_curated"  # a valid review an earlier accepted batch already holds
 
 
@@ -29,15 +30,22 @@ def _path(uri: str) -> str:
     return uri.removeprefix("file://").removeprefix("file:")
 
 
-def batch_of(source_file: str, input_prefix: str) -> str:
-    """The batch of one input file: the first folder below `input_prefix`, or ROOT_BATCH for a file
-    directly under it (or for an input that is a single file). Both are URIs or paths (s3://, file:)."""
-    prefix = _path(input_prefix).rstrip("/") + "/"
+def input_prefixes(input_path: str) -> list[str]:
+    """The validation job's inputs: `--input_path` holds one or more prefixes joined by "," (the raw
+    uploads first, then the labelled captures: pipeline.plan.RunPaths.inputs); each ends in "/"."""
+    return [_path(p).rstrip("/") + "/" for p in input_path.split(",") if p.strip()]
+
+
+def batch_of(source_file: str, inputs: Sequence[str]) -> tuple[int, str]:
+    """(input index, batch) of one input file: the batch is the first folder below the input that holds
+    the file, named by its full prefix ("s3://raw/incoming/20261201T0000/"), or the input prefix itself for
+    a file lying directly under it. A file under no input is batch (0, its own path)."""
     source = _path(source_file)
-    if not source.startswith(prefix):
-        return ROOT_BATCH
-    relative = source[len(prefix) :]
-    return relative.split("/", 1)[0] if "/" in relative else ROOT_BATCH
+    for index, prefix in enumerate(inputs):
+        if source.startswith(prefix):
+            relative = source[len(prefix) :]
+            return index, prefix + relative.split("/", 1)[0] + "/" if "/" in relative else prefix
+    return 0, source
 
 
 @dataclass(frozen=True)
@@ -62,15 +70,19 @@ class BatchVerdict:
         return {**asdict(self), "entered": self.entered}
 
 
-def batch_verdicts(counts: Mapping[tuple[str, str], int], max_bad_fraction: float) -> list[BatchVerdict]:
-    """Per-batch verdicts, sorted by batch name, from row counts keyed by (batch, joined reasons), where
-    "" is a valid row and a quarantined row's reasons are joined with ";"."""
+def batch_verdicts(
+    counts: Mapping[tuple[str, str], int], max_bad_fraction: float, order: Mapping[str, int] | None = None
+) -> list[BatchVerdict]:
+    """Per-batch verdicts from row counts keyed by (batch, joined reasons), where "" is a valid row and a
+    quarantined row's reasons are joined with ";"; sorted by (input index in `order`, batch name), the
+    order in which an earlier batch wins a repeated review."""
     batches: dict[str, dict[str, int]] = {}
     for (batch, reason), n in counts.items():
         batches.setdefault(batch, {})
         batches[batch][reason] = batches[batch].get(reason, 0) + n
     verdicts = []
-    for batch in sorted(batches):
+    order = order or {}
+    for batch in sorted(batches, key=lambda b: (order.get(b, 0), b)):
         by_reason = batches[batch]
         rows = sum(by_reason.values())
         valid = by_reason.get("", 0)

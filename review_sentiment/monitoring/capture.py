@@ -82,6 +82,8 @@ class CapturedWindow:
     outside_window: int = 0  # valid lines of other windows (in the same objects)
     predicted: list[str] = field(default_factory=list)  # [N] the served label names
     ratings: np.ndarray = field(default_factory=lambda: np.empty(0))  # float64 [N] `overall`, NaN: none
+    review_texts: list[str | None] = field(default_factory=list)  # [N] raw text where capture kept it
+    inference_times: list[datetime] = field(default_factory=list)  # [N] UTC
 
     @property
     def rows(self) -> int:
@@ -125,7 +127,7 @@ def parse_time(value: object) -> datetime:
 
 def read_lines(lines: Iterable[str | bytes], window: Window) -> CapturedWindow:
     """The window's records among `lines` (skipping blank, unparseable and other-window lines)."""
-    rows, probs, sketches, predicted, ratings = [], [], [], [], []
+    rows, probs, sketches, predicted, ratings, texts, times = [], [], [], [], [], [], []
     labels, versions, skipped = Counter(), Counter(), Counter()
     outside = read = 0
     for line in lines:
@@ -150,6 +152,8 @@ def read_lines(lines: Iterable[str | bytes], window: Window) -> CapturedWindow:
         labels[label] += 1
         predicted.append(label)
         ratings.append(math.nan if rating is None else rating)
+        texts.append(record.capture_data.endpoint_input.data.review_text)
+        times.append(record.event_metadata.inference_time)
         versions[record.model.version] += 1
     features = np.asarray(rows, dtype=np.float64).reshape(-1, len(NUMERIC_FEATURES))
     return CapturedWindow(
@@ -164,6 +168,8 @@ def read_lines(lines: Iterable[str | bytes], window: Window) -> CapturedWindow:
         outside_window=outside,
         predicted=predicted,
         ratings=np.asarray(ratings, dtype=np.float64),
+        review_texts=texts,
+        inference_times=times,
     )
 
 

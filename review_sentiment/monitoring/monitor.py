@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError
 from review_sentiment.monitoring import report as reports
 from review_sentiment.monitoring.capture import Window, read_window
 from review_sentiment.monitoring.config import DriftConfig
+from review_sentiment.monitoring.labelled import labelled_reviews, write_labelled_batch
 from review_sentiment.monitoring.retraining import RetrainingOutcome, decide_and_start
 from review_sentiment.monitoring.text_drift import reference_shares
 from review_sentiment.s3_io import read_json
@@ -39,6 +40,7 @@ class MonitorTargets:
     champion_parameter: str
     state_machine_arn: str
     raw_prefix: str  # what a drift-triggered run trains on
+    labelled_prefix: str | None = None  # where windows' labelled captures go (monitoring.labelled); None: off
 
 
 EVALUATIONS_PREFIX = "evaluations/"
@@ -168,6 +170,10 @@ def run_tick(
         reference_macro_f1=champion.test_macro_f1,
     )
     report["tick"] = tick.astimezone(UTC).isoformat(timespec="seconds")
+    if targets.labelled_prefix:
+        rows = labelled_reviews(captured.review_texts, captured.ratings, captured.inference_times)
+        uri = write_labelled_batch(s3, targets.labelled_prefix, window.id, rows)
+        report["labelled_batch"] = {"uri": uri, "rows": len(rows)}
     earlier = (
         previous_decisions(s3, targets.reports_bucket, window, config.consecutive_windows - 1)
         if report["decision"] in ("act", "warn")
@@ -184,6 +190,7 @@ def run_tick(
         targets.raw_prefix,
         uris["json"],
         now,
+        labelled_prefix=targets.labelled_prefix,
     )
     report["retraining"] = outcome.to_dict()
     return _recorded(s3, targets.reports_bucket, window, report, now, uris)

@@ -76,10 +76,13 @@ def decide_and_start(
     raw_prefix: str,
     report_uri: str,
     now: datetime | None = None,
+    labelled_prefix: str | None = None,
 ) -> RetrainingOutcome:
     """Starts the training state machine when the rule in the module doc says so; the outcome either way.
 
     `previous_decisions` are the decisions of the windows just before this one, newest first.
+    `labelled_prefix`: where the captured labelled batches lie (monitoring.labelled); the run trains on
+    them beside the raw uploads under `raw_prefix`.
     """
     now = now or datetime.now(UTC)
     triggering = ("act", "warn") if config.retrain_on_warn else ("act",)
@@ -124,6 +127,8 @@ def decide_and_start(
             )
     name = execution_name(champion_version, window_id)
     request = {"raw_prefix": raw_prefix, "trigger": "drift", "drift_report": report_uri}
+    if labelled_prefix:
+        request["labelled_prefix"] = labelled_prefix
     try:
         response = sfn.start_execution(
             stateMachineArn=state_machine_arn, name=name, input=json.dumps(request)

@@ -12,7 +12,7 @@ import json
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field, field_validator
 
 from review_sentiment.config import Settings, Thresholds
 from review_sentiment.modeling.families import MODEL_KINDS, check_kinds
@@ -20,7 +20,8 @@ from review_sentiment.s3_io import split_s3_uri
 
 TRIGGERS = ("manual", "schedule", "drift")
 _JOB_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
-_UNSAFE_KEY = re.compile(r"[\s\x00-\x1f\x7f]|//|^/")  # whitespace, control characters, empty path parts
+# whitespace, control characters, empty path parts, and the comma that separates the validation job's inputs
+_UNSAFE_KEY = re.compile(r"[\s\x00-\x1f\x7f,]|//|^/")
 EXAMPLE_INPUT = '{"raw_prefix": "s3://<raw bucket>/incoming/<batch>/"}'
 _JSON_TYPES = {
     str: "a JSON string",
@@ -48,6 +49,8 @@ class RunRequest(BaseModel):
     trigger: why the run started: manual, schedule or drift.
     max_concurrency / trials_per_kind: per-run overrides of the deployed configuration.
     drift_report: the drift report (JSON in the drift-reports bucket) behind a drift-triggered run.
+    labelled_prefix: S3 prefix of labelled batches from data capture (monitoring.labelled), validated
+        and curated beside the raw uploads (data.curation).
     """
 
     # strict: a wrong type is rejected, never coerced ("3" is not 3, 2.0 is not 2, "logreg" is not a list)
@@ -61,13 +64,20 @@ class RunRequest(BaseModel):
     drift_report: str | None = Field(
         default=None, description="s3:// URI of the drift report that started the run (trigger drift)"
     )
+    labelled_prefix: str | None = Field(
+        default=None, description="S3 prefix of labelled batches from data capture, s3://bucket/prefix/"
+    )
 
-    @field_validator("raw_prefix")
+    @field_validator("raw_prefix", "labelled_prefix")
     @classmethod
-    def _s3_prefix(cls, value: str) -> str:
+    def _s3_prefix(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         _, key = split_s3_uri(value)
         if _UNSAFE_KEY.search(key):
-            raise ValueError(f"{value!r} holds whitespace, a control character or an empty path part (//)")
+            raise ValueError(
+                f"{value!r} holds whitespace, a control character, a comma or an empty path part (//)"
+            )
         return value if value.endswith("/") else value + "/"
 
     @field_validator("drift_report")
@@ -153,6 +163,7 @@ class RunPaths(BaseModel):
     """Every S3 location of one run (s3:// URIs; folders end in /)."""
 
     raw_input: str
+    labelled_input: str | None = None  # the request's labelled_prefix
     validated: str
     quarantine: str
     validation_report: str
@@ -161,6 +172,12 @@ class RunPaths(BaseModel):
     models: str
     outcome: str
     failure: str
+
+    @computed_field
+    @property
+    def inputs(self) -> str:
+        """What the validation job reads (`--input_path`): raw_input, then labelled_input, joined by ","."""
+        return ",".join(p for p in (self.raw_input, self.labelled_input) if p)
 
 
 class TrainingJob(BaseModel):
@@ -207,6 +224,7 @@ def plan_run(request: RunRequest, config: PipelineConfig, buckets: RunBuckets, r
         settings=settings,
         paths=RunPaths(
             raw_input=request.raw_prefix,
+            labelled_input=request.labelled_prefix,
             validated=f"{data_root}/validated/",
             quarantine=f"{data_root}/quarantine/",
             validation_report=f"{data_root}/reports/validation.json",

@@ -204,12 +204,13 @@ def test_every_answered_review_is_captured_once_even_when_environments_are_recyc
     assert sorted(r.event_metadata.request_id for r in singles) == sorted(expected)
     assert len([r for r in records if r.event_metadata.request_id == batch["requestId"]]) == 6
     assert len({r.event_metadata.event_id for r in records}) == len(records)
-    by_request = {a[2]["requestId"]: a[2] for a in answers}
+    by_request = {a[2]["requestId"]: (text, a[2]) for text, a in zip(texts, answers, strict=True)}
     for record in singles:
-        answer = by_request[record.event_metadata.request_id]
+        text, answer = by_request[record.event_metadata.request_id]
         assert record.capture_data.endpoint_output.data.label == answer["label"]
         assert record.capture_data.endpoint_output.data.probabilities == answer["probabilities"]
-        assert record.capture_data.endpoint_input.data.review_text is None  # raw text is off by default
+        # CaptureRawText=auto: raw text is captured in the local stage (off by default on AWS)
+        assert record.capture_data.endpoint_input.data.review_text == text
     # AND the objects follow the documented layout: datacapture/YYYY/MM/DD/HH/
     keys = [
         o["Key"]

@@ -56,6 +56,7 @@ def monitor(aws_mock, monkeypatch, tiny_model):
         "DRIFT_CONFIG_PARAMETER": DRIFT_CONFIG_PARAMETER,
         "TRAINING_STATE_MACHINE_ARN": machine,
         "RETRAIN_RAW_PREFIX": "s3://raw/incoming/",
+        "LABELLED_CAPTURE_PREFIX": "s3://processed/curated/labelled/",
         "POWERTOOLS_METRICS_NAMESPACE": "ReviewSentiment",
     }.items():
         monkeypatch.setenv(name, value)
@@ -65,8 +66,14 @@ def monitor(aws_mock, monkeypatch, tiny_model):
     class Monitor:
         handler = load_handler("drift_monitor")
 
-        def traffic(self, texts, ratings=None):
-            put_capture(s3, "capture", capture_lines(texts, model, now, version="3", ratings=ratings))
+        def traffic(self, texts, ratings=None, raw_text=False):
+            lines = capture_lines(texts, model, now, version="3", ratings=ratings, raw_text=raw_text)
+            put_capture(s3, "capture", lines)
+
+        def labelled_batch(self):
+            key = f"curated/labelled/{window.id}/reviews.jsonl"
+            body = s3.get_object(Bucket="processed", Key=key)["Body"].read().decode()
+            return [json.loads(line) for line in body.splitlines()]
 
         def tick(self, context, after=timedelta(minutes=5)):
             return self.handler.lambda_handler({"time": (window.end + after).isoformat()}, context)
@@ -159,6 +166,27 @@ def test_ratings_the_model_contradicts_act_on_quality_and_start_a_run(monitor, l
     assert len(monitor.executions()) == 1
     metrics = metric_values(emf_blobs(capsys))
     assert metrics["ModelQualityLevel"] == [(2, None)] and metrics["DriftDecision"] == [(2, None)]
+
+
+def test_rated_raw_text_captures_become_a_labelled_batch_the_retraining_reads(monitor, lambda_context):
+    reviews = in_distribution(600, rng_seed=3)
+    ratings = [1.0 if label else 5.0 for label in reviews.labels]  # contradicted: quality acts
+    monitor.traffic(reviews.texts, ratings=ratings, raw_text=True)
+    monitor.traffic(["Loved it."] * 5)  # no rating, no raw text: not training data
+    answer = monitor.tick(lambda_context)
+    assert answer["decision"] == "act"
+    rows = monitor.labelled_batch()
+    assert len(rows) == len(set(reviews.texts)) and len({r["review_id"] for r in rows}) == len(rows)
+    by_text = dict(zip(reviews.texts, ratings, strict=True))
+    assert all(row["overall"] == by_text[row["reviewText"]] for row in rows)
+    assert monitor.report()["labelled_batch"]["rows"] == len(rows)
+    (execution,) = monitor.executions()
+    request = RunRequest.parse(
+        json.loads(
+            aws.client("stepfunctions").describe_execution(executionArn=execution["executionArn"])["input"]
+        )
+    )
+    assert request.labelled_prefix == "s3://processed/curated/labelled/"
 
 
 def test_drift_starts_one_run_and_a_repeated_tick_starts_nothing(monitor, lambda_context):

@@ -55,11 +55,25 @@ def test_prepare_run_plans_one_training_job_per_requested_kind(configured, lambd
     assert run["run_id"] == "exec-42"
     assert [job["model_kind"] for job in run["training_jobs"]] == ["mlp"]
     assert run["training_jobs"][0]["output_uri"] == "s3://models/runs/exec-42/mlp/"
-    assert run["paths"]["raw_input"] == "s3://raw/incoming/"
+    assert run["paths"]["raw_input"] == "s3://raw/incoming/" == run["paths"]["inputs"]
     assert run["paths"]["processed"].startswith("s3://processed/runs/exec-42/")
     assert run["settings"]["trials_per_kind"] == 2 and run["settings"]["max_bad_fraction"] == 0.05
     assert not [key for key in json.dumps(run).split('"') if key.endswith("_arg")]  # no strings for the ASL
     assert RunPlan.model_validate(run).settings.model_kinds == ["mlp"]  # what every later step parses
+
+
+def test_a_drift_run_validates_the_labelled_captures_after_the_raw_uploads(configured, lambda_context):
+    request = {
+        "raw_prefix": "s3://raw/incoming/",
+        "labelled_prefix": "s3://processed/curated/labelled",
+        "trigger": "drift",
+    }
+    run = prepare(load_handler("prepare_run"), request, lambda_context)
+    assert run["paths"]["inputs"] == "s3://raw/incoming/,s3://processed/curated/labelled/"
+    assert RunPlan.model_validate(run).paths.labelled_input == "s3://processed/curated/labelled/"
+    with pytest.raises(InvalidRunRequest, match=r"labelled_prefix: .*a comma"):
+        comma = {**request, "labelled_prefix": "s3://processed/a,b/"}
+        prepare(load_handler("prepare_run"), comma, lambda_context)
 
 
 def test_prepare_run_defaults_come_from_the_deployed_configuration(configured, lambda_context):

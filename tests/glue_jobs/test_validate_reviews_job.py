@@ -53,7 +53,7 @@ def _expected(raw_dir: Path):
     return validate(pd.concat(frames, ignore_index=True), max_bad_fraction=1.0)
 
 
-def _args(raw_dir: Path, out: Path, max_bad_fraction: str) -> list[str]:
+def _args(raw_dir: Path | str, out: Path, max_bad_fraction: str) -> list[str]:
     return [
         "validate_reviews.py",
         "--JOB_NAME",
@@ -162,9 +162,9 @@ def uploads(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
 def test_batches_are_judged_one_by_one_and_each_review_enters_once(spark, uploads, tmp_path):
     incoming, shipped = uploads
     report = job.main(_args(incoming, tmp_path, "0.05"), spark=spark)
-    batches = {b["batch"]: b for b in report["batches"]}
-    assert report["accepted_batches"] == ["20261201T000000", "20261202T000000"]
-    assert report["rejected_batches"] == ["20261203T000000"] and report["rejected"] is False
+    batches = {b["batch"].removeprefix(f"{incoming}/").rstrip("/"): b for b in report["batches"]}
+    assert report["accepted_batches"] == [f"{incoming}/20261201T000000/", f"{incoming}/20261202T000000/"]
+    assert report["rejected_batches"] == [f"{incoming}/20261203T000000/"] and report["rejected"] is False
     # an upload sent again is not bad data: its repeats are counted, not quarantined
     assert (
         batches["20261202T000000"]["quarantined"] == 0 and batches["20261202T000000"]["already_curated"] == 40
@@ -181,10 +181,29 @@ def test_batches_are_judged_one_by_one_and_each_review_enters_once(spark, upload
     )
 
 
+def test_labelled_captures_are_a_second_input_whose_batches_come_after_the_uploads(spark, uploads, tmp_path):
+    incoming, shipped = uploads
+    labelled = tmp_path / "labelled"
+    (labelled / "20261205T0800Z-60m").mkdir(parents=True)
+    captured = shipped.iloc[55:65].assign(review_id=lambda f: "capture:" + f["review_id"].astype(str))
+    # one text an upload also holds, under its upload id: the same review, kept from the upload
+    captured = pd.concat([captured, shipped.iloc[[0]]], ignore_index=True)
+    write_jsonl(captured, labelled / "20261205T0800Z-60m" / "reviews.jsonl")
+    report = job.main(_args(f"{incoming},{labelled}", tmp_path / "out", "0.05"), spark=spark)
+    assert report["accepted_batches"][-1] == f"{labelled}/20261205T0800Z-60m/"
+    capture_batch = report["batches"][-1]
+    assert (
+        capture_batch["rows"] == 11
+        and capture_batch["already_curated"] == 1
+        and capture_batch["entered"] == 10
+    )
+    assert report["curated_rows"] == 70 == len(pd.read_parquet(tmp_path / "out" / "valid"))
+
+
 def test_when_every_batch_is_rejected_the_run_fails(spark, uploads, tmp_path):
     incoming, _ = uploads
     with pytest.raises(job.ValidationRejected):
         job.main(_args(incoming / "20261203T000000", tmp_path, "0.05"), spark=spark)
     report = json.loads((tmp_path / "report.json").read_text())
-    assert report["rejected"] is True and report["batches"][0]["batch"] == "."
+    assert report["rejected"] is True and report["batches"][0]["batch"] == f"{incoming}/20261203T000000/"
     assert not (tmp_path / "valid").exists()

@@ -43,9 +43,11 @@ def capture_lines(
     version: str = "1",
     name: str = "review-sentiment",
     ratings: list[float | None] | None = None,
+    raw_text: bool = False,
 ) -> list[str]:
     """One capture line per text (newline-terminated), as the inference API writes them at `when`;
-    `ratings[i]` is the star rating request i carried (None: no rating)."""
+    `ratings[i]` is the star rating request i carried (None: no rating); `raw_text` keeps each text as
+    raw-text capture does."""
     served = ModelRef(name=name, version=version, kind="logreg")
     ratings = ratings or [None] * len(texts)
     return [
@@ -56,9 +58,12 @@ def capture_lines(
             label=prediction["label"],
             probabilities=prediction["probabilities"],
             overall=rating,
+            raw_text=raw if raw_text else None,
             now=when,
         ).to_line()
-        for text, prediction, rating in zip(model_texts(texts), model.predict(texts), ratings, strict=True)
+        for raw, text, prediction, rating in zip(
+            texts, model_texts(texts), model.predict(texts), ratings, strict=True
+        )
     ]
 
 

@@ -5,28 +5,49 @@ from __future__ import annotations
 import pytest
 
 from review_sentiment.data.curation import (
-    ROOT_BATCH,
     batch_of,
     batch_verdicts,
+    input_prefixes,
     manifest_summary,
     with_already_curated,
 )
 
+RAW, LABELLED = "s3://raw/incoming/", "s3://processed/curated/labelled/"
+
 
 @pytest.mark.parametrize(
-    ("source", "prefix", "batch"),
+    ("source", "inputs", "expected"),
     [
-        ("s3://raw/incoming/20261201T0000/reviews.jsonl", "s3://raw/incoming/", "20261201T0000"),
-        ("s3://raw/incoming/20261201T0000/part/2.csv", "s3://raw/incoming", "20261201T0000"),
-        ("s3://raw/incoming/reviews.jsonl", "s3://raw/incoming/", ROOT_BATCH),
-        ("s3://raw/incoming/b1/reviews.jsonl", "s3://raw/incoming/b1/", ROOT_BATCH),
-        ("file:/tmp/in/b2/r.jsonl", "/tmp/in", "b2"),
-        ("file:///tmp/in/b2/r.jsonl", "/tmp/in/", "b2"),
-        ("s3://raw/other/r.jsonl", "s3://raw/incoming/", ROOT_BATCH),
+        ("s3://raw/incoming/20261201T0000/reviews.jsonl", RAW, (0, "s3://raw/incoming/20261201T0000/")),
+        ("s3://raw/incoming/20261201T0000/part/2.csv", "s3://raw/incoming", (0, RAW + "20261201T0000/")),
+        ("s3://raw/incoming/reviews.jsonl", RAW, (0, RAW)),
+        ("s3://raw/incoming/b1/reviews.jsonl", "s3://raw/incoming/b1/", (0, "s3://raw/incoming/b1/")),
+        ("file:/tmp/in/b2/r.jsonl", "/tmp/in", (0, "/tmp/in/b2/")),
+        ("file:///tmp/in/b2/r.jsonl", "/tmp/in/", (0, "/tmp/in/b2/")),
+        (
+            LABELLED + "20261205T0800Z-60m/reviews.jsonl",
+            f"{RAW},{LABELLED}",
+            (1, LABELLED + "20261205T0800Z-60m/"),
+        ),
+        ("s3://raw/other/r.jsonl", RAW, (0, "s3://raw/other/r.jsonl")),
     ],
 )
-def test_the_batch_is_the_first_folder_below_the_input(source, prefix, batch):
-    assert batch_of(source, prefix) == batch
+def test_the_batch_is_the_first_folder_below_its_input(source, inputs, expected):
+    assert batch_of(source, input_prefixes(inputs)) == expected
+
+
+def test_uploads_win_over_captures_then_batches_sort_by_name():
+    counts = {
+        ("s3://raw/incoming/b/", ""): 1,
+        ("s3://processed/l/w1/", ""): 1,
+        ("s3://raw/incoming/a/", ""): 1,
+    }
+    order = {"s3://processed/l/w1/": 1}
+    assert [v.batch for v in batch_verdicts(counts, 0.05, order)] == [
+        "s3://raw/incoming/a/",
+        "s3://raw/incoming/b/",
+        "s3://processed/l/w1/",
+    ]
 
 
 def test_each_batch_is_judged_on_its_own_share_of_bad_rows():
