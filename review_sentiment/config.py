@@ -43,6 +43,11 @@ class Thresholds(BaseModel):
     min_improvement: float = Field(default=0.0, ge=0.0, le=1.0)
     # The least share of the behavioural minimum-functionality cases the challenger must pass.
     min_mft_pass_rate: float = Field(default=1.0, ge=0.0, le=1.0)
+    # Both worlds (selection.decide): with at least this many labelled rows of recent traffic in the test
+    # split (the labelled captures, monitoring.labelled), the challenger must beat the champion on them...
+    min_recent_rows: int = Field(default=30, ge=1)
+    # ...and may fall at most this far (macro-F1 points) below it on the rest, the reference rows.
+    reference_tolerance: float = Field(default=0.01, ge=0.0, le=1.0)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,11 @@ def lambda_handler(event: PromoteEvent, context: LambdaContext) -> dict:
         event.run.run_id,
         event.run.paths.feature_profile,
         ChampionPointer(aws.client("ssm"), os.environ[ENV_CHAMPION_PARAMETER]),
+        promoted_by={
+            "trigger": event.run.trigger,
+            "run_id": event.run.run_id,
+            "drift_report": event.run.request.drift_report,  # the window that caused a drift run
+        },
     )
     logger.info(
         f"registered as {record.alias}",

@@ -17,10 +17,15 @@ from review_sentiment.serving.champion import Champion, ChampionPointer, previou
 
 
 def champion_entry(
-    candidate: Candidate, model_name: str, version: str, run_id: str, feature_profile_uri: str = ""
+    candidate: Candidate,
+    model_name: str,
+    version: str,
+    run_id: str,
+    feature_profile_uri: str = "",
+    promoted_by: dict | None = None,
 ) -> Champion:
     """The pointer entry of a registered candidate, with its model card's figures (finite ones only:
-    the pointer is JSON)."""
+    the pointer is JSON) and why it was promoted (`promoted_by`: trigger, run id, drift report)."""
     figures = candidate.model_dump()
     return Champion(
         model_name=model_name,
@@ -33,6 +38,7 @@ def champion_entry(
         feature_profile_uri=feature_profile_uri,
         prediction_profile_uri=candidate.prediction_profile_uri,
         metrics={k: float(figures[k]) for k in RESULT_METRICS if math.isfinite(figures[k])},
+        promoted_by=promoted_by,
     )
 
 
@@ -60,10 +66,11 @@ def register_and_promote(
     run_id: str,
     feature_profile_uri: str = "",
     pointer: ChampionPointer | None = None,
+    promoted_by: dict | None = None,
 ) -> Promotion:
     """Registers `candidate` as a new version of `model_name`; promotes it when `gate` passed (no
     challenger is left pending then), else points the alias `challenger` at it and the champion keeps
-    serving. Raises MlflowException when the registry refuses."""
+    serving. `promoted_by` is recorded in the pointer. Raises MlflowException when the registry refuses."""
     version = registry.register(
         candidate.model_uri,
         model_name,
@@ -79,7 +86,8 @@ def register_and_promote(
         registry.set_alias(model_name, CHALLENGER, version)
         return Promotion(registered_model=model_name, version=version, alias=CHALLENGER)
     registry.delete_alias(model_name, CHALLENGER)
-    return promote(champion_entry(candidate, model_name, version, run_id, feature_profile_uri), pointer)
+    entry = champion_entry(candidate, model_name, version, run_id, feature_profile_uri, promoted_by)
+    return promote(entry, pointer)
 
 
 def rollback(pointer: ChampionPointer) -> tuple[Champion, Champion]:

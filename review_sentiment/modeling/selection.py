@@ -108,6 +108,14 @@ def best_within_budget(candidates: Sequence, latency_budget_ms: float):
     return ranked[0]
 
 
+class WorldScores(BaseModel):
+    """Challenger and champion on the same rows of one part of the test split (macro-F1)."""
+
+    rows: int
+    challenger_macro_f1: float
+    champion_macro_f1: float
+
+
 class Gate(BaseModel):
     """The promotion gate's verdict on the chosen candidate, with the thresholds it applied."""
 
@@ -120,16 +128,49 @@ class Gate(BaseModel):
     min_macro_f1: float
     min_improvement: float
     min_behaviour_pass_rates: dict[str, float]
+    # both worlds: the test split's rows from recent labelled traffic, and the rest (None: not judged so)
+    recent: WorldScores | None = None
+    reference: WorldScores | None = None
+
+
+def _both_worlds(recent: WorldScores, reference: WorldScores, thresholds: Thresholds) -> tuple[bool, str]:
+    gain = recent.challenger_macro_f1 - recent.champion_macro_f1
+    drop = reference.champion_macro_f1 - reference.challenger_macro_f1
+    better = gain > 0 and gain >= thresholds.min_improvement
+    kept = drop <= thresholds.reference_tolerance
+    figures = (
+        f"recent traffic ({recent.rows} rows) macro-F1 {recent.challenger_macro_f1:.4f} vs champion "
+        f"{recent.champion_macro_f1:.4f}; reference split ({reference.rows} rows) "
+        f"{reference.challenger_macro_f1:.4f} vs {reference.champion_macro_f1:.4f}"
+    )
+    if better and kept:
+        return True, figures
+    why = []
+    if not better:
+        why.append("not better on recent traffic")
+    if not kept:
+        why.append(f"more than {thresholds.reference_tolerance} worse on the reference split")
+    return False, f"{figures}: {' and '.join(why)}: registered as challenger"
 
 
 def decide(
-    best: Candidate, champion_score: float | None, behaviour: Mapping[str, Any], thresholds: Thresholds
+    best: Candidate,
+    champion_score: float | None,
+    behaviour: Mapping[str, Any],
+    thresholds: Thresholds,
+    recent: WorldScores | None = None,
+    reference: WorldScores | None = None,
 ) -> Gate:
     """The promotion decision: `best` replaces the champion only when its ONNX graph passed parity, its test
     macro-F1 reaches `thresholds.min_macro_f1`, it passes the behavioural tests' minimum-functionality
     cases (`behaviour`, modeling.behaviour's report on its graph; an {"error"} report refuses), and it
     beats `champion_score` (the champion's macro-F1 on the same test rows; None: no champion) by at
-    least `min_improvement` and by more than nothing (a tie keeps the champion)."""
+    least `min_improvement` and by more than nothing (a tie keeps the champion).
+
+    Both worlds: when `recent` (challenger and champion on the test rows from recent labelled traffic)
+    holds at least `thresholds.min_recent_rows` rows and `reference` (the same on the other rows) is
+    given, the comparison is instead: better on the recent rows (by `min_improvement`, more than
+    nothing) and at most `thresholds.reference_tolerance` worse on the reference rows."""
     reasons = []
     if not best.parity_passed:
         reasons.append(f"ONNX parity failed for {best.model_kind}")
@@ -141,8 +182,16 @@ def decide(
     min_rates = {MFT: thresholds.min_mft_pass_rate}
     behaviour_reasons = behaviour_refusals(behaviour, min_rates)
     reasons += behaviour_reasons
+    judged_on_both = (
+        champion_score is not None
+        and recent is not None
+        and reference is not None
+        and recent.rows >= thresholds.min_recent_rows
+    )
     if champion_score is None:
         beats, comparison = True, "no champion yet"
+    elif judged_on_both:
+        beats, comparison = _both_worlds(recent, reference, thresholds)
     else:
         gain = best.test_macro_f1 - champion_score
         beats = gain > 0 and gain >= thresholds.min_improvement
@@ -164,6 +213,8 @@ def decide(
         min_macro_f1=thresholds.min_macro_f1,
         min_improvement=thresholds.min_improvement,
         min_behaviour_pass_rates=min_rates,
+        recent=recent,
+        reference=reference,
     )
 
 

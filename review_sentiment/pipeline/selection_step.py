@@ -13,7 +13,9 @@ from __future__ import annotations
 import math
 import tempfile
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from pydantic import ValidationError
@@ -21,7 +23,7 @@ from pydantic import ValidationError
 from review_sentiment.config import Thresholds
 from review_sentiment.data.metrics import macro_f1
 from review_sentiment.modeling.behaviour import run_behavioural_tests
-from review_sentiment.modeling.selection import TrainingResult, best_within_budget, decide
+from review_sentiment.modeling.selection import TrainingResult, WorldScores, best_within_budget, decide
 from review_sentiment.pipeline.messages import (
     Baseline,
     ChampionComparison,
@@ -35,7 +37,19 @@ from review_sentiment.serving.champion import Champion
 from review_sentiment.serving.onnx_model import OnnxSentimentModel
 
 GraphReader = Callable[[str], bytes]  # a graph's location (s3:// URI, path, MLflow URI) -> ONNX bytes
-TestRows = Callable[[], tuple[list[str], np.ndarray]]  # the run's labelled test rows, read when needed
+RECENT_ID_PREFIX = "capture:"  # review ids of labelled captures (monitoring.labelled): recent traffic
+
+
+class TestSplit(NamedTuple):
+    """The run's labelled test rows: texts [N], labels int [N], and which are recent traffic (bool [N],
+    the labelled captures; None: not known, e.g. the local pipeline's shipped data)."""
+
+    texts: list[str]
+    labels: np.ndarray
+    recent: np.ndarray | None = None
+
+
+TestRows = Callable[[], tuple]  # the run's TestSplit (or a (texts, labels) pair), read when needed
 
 
 class NoModelTrained(RuntimeError):
@@ -67,8 +81,9 @@ def collect_candidates(s3, training: list[TrainedKind]) -> tuple[list[TrainingRe
     return candidates, failed
 
 
-def load_test_split(s3, processed_uri: str) -> tuple[list[str], np.ndarray]:
-    """Texts and labels of the run's test split (Parquet written by the preprocessing job).
+def load_test_split(s3, processed_uri: str) -> TestSplit:
+    """Texts, labels and recent-traffic marks of the run's test split (Parquet written by the
+    preprocessing job; a row is recent when its review_id is a labelled capture's).
 
     Rows without a label (3-star reviews) are left out. Files are read in key order, rows in file
     order. Raises FileNotFoundError when `processed_uri` holds no `split=test` Parquet file.
@@ -86,18 +101,25 @@ def load_test_split(s3, processed_uri: str) -> tuple[list[str], np.ndarray]:
         raise FileNotFoundError(f"no test split under {processed_uri} (expected split=test/*.parquet)")
     texts: list[str] = []
     labels: list[int] = []
+    recent: list[bool] = []
     query = (
-        "SELECT reviewText, label FROM read_parquet(?, file_row_number = true) "
+        "SELECT reviewText, label, {recent} FROM read_parquet(?, file_row_number = true) "
         "WHERE label IS NOT NULL ORDER BY file_row_number"
     )
     with tempfile.TemporaryDirectory() as tmp, duckdb.connect() as db:
         for number, key in enumerate(sorted(keys)):
             path = Path(tmp) / f"{number}.parquet"
             path.write_bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
-            for text, label in db.execute(query, [str(path)]).fetchall():
+            columns = {
+                row[0] for row in db.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+            }
+            recent_expr = "starts_with(coalesce(review_id, ''), ?)" if "review_id" in columns else "? IS NULL"
+            rows = db.execute(query.format(recent=recent_expr), [RECENT_ID_PREFIX, str(path)]).fetchall()
+            for text, label, is_recent in rows:
                 texts.append(text)
                 labels.append(int(label))
-    return texts, np.asarray(labels, dtype=np.int64)
+                recent.append(bool(is_recent))
+    return TestSplit(texts, np.asarray(labels, dtype=np.int64), np.asarray(recent, dtype=bool))
 
 
 def behaviour_of(read_graph: GraphReader, uri: str) -> dict:
@@ -113,7 +135,7 @@ def rescored(champion: Champion, read_graph: GraphReader, test_rows: TestRows) -
     """The champion's macro-F1 on the run's test rows; its recorded score when it cannot be re-scored
     (a graph of another feature set, a missing split), None when it has none either."""
     try:
-        texts, labels = test_rows()
+        texts, labels = TestSplit(*test_rows())[:2]
         predicted, _ = OnnxSentimentModel(read_graph(champion.model_uri)).predict_proba(texts)
     except Exception as exc:  # compare on its record rather than lose to any challenger
         recorded = champion.test_macro_f1 if math.isfinite(champion.test_macro_f1) else None
@@ -129,6 +151,33 @@ def rescored(champion: Champion, read_graph: GraphReader, test_rows: TestRows) -
     )
 
 
+def both_worlds(
+    best: TrainingResult, champion: Champion | None, read_graph: GraphReader, test_rows: TestRows
+) -> tuple[WorldScores | None, WorldScores | None]:
+    """(recent, reference): challenger and champion scored on the same test rows, split into recent
+    labelled traffic and the rest; (None, None) without a champion, without recent rows, or when a
+    graph cannot be scored (the gate then compares on the whole split)."""
+    if champion is None:
+        return None, None
+    try:
+        split = TestSplit(*test_rows())
+        if split.recent is None or not split.recent.any():
+            return None, None
+        challenger = OnnxSentimentModel(read_graph(best.onnx_uri)).predict_proba(split.texts)[0]
+        served = OnnxSentimentModel(read_graph(champion.model_uri)).predict_proba(split.texts)[0]
+    except Exception:  # scored on the whole split instead (rescored says why when that fails too)
+        return None, None
+
+    def scores(mask: np.ndarray) -> WorldScores:
+        return WorldScores(
+            rows=int(mask.sum()),
+            challenger_macro_f1=macro_f1(split.labels[mask], np.asarray(challenger)[mask]),
+            champion_macro_f1=macro_f1(split.labels[mask], np.asarray(served)[mask]),
+        )
+
+    return scores(split.recent), scores(~split.recent)
+
+
 def select(
     candidates: list[TrainingResult],
     failed: list[FailedKind],
@@ -139,6 +188,7 @@ def select(
 ) -> Selection:
     """The selection record the promotion gate's choice reads. Raises NoModelTrained when there is no
     candidate, NoModelWithinBudget when none meets `thresholds.latency_budget_ms`."""
+    test_rows = cache(test_rows)  # read the split once, however many comparisons use it
     if not candidates:
         causes = "; ".join(f"{f.model_kind}: {f.error} {f.cause}".strip() for f in failed)
         raise NoModelTrained(f"no model kind produced a model ({causes or 'no training jobs ran'})")
@@ -158,5 +208,5 @@ def select(
         ),
         behaviour=behaviour,
         champion=comparison,
-        gate=decide(best, score, behaviour, thresholds),
+        gate=decide(best, score, behaviour, thresholds, *both_worlds(best, champion, read_graph, test_rows)),
     )

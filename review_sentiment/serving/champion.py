@@ -40,6 +40,9 @@ class Champion:
     # the model card's figures (review_sentiment.modeling.selection.RESULT_METRICS: test macro-F1 and
     # accuracy, validation macro-F1, ONNX latency and size, parity), finite numbers only
     metrics: dict[str, float] = field(default_factory=dict, compare=False)
+    # why it was promoted: the run's trigger and run id, and for a drift-triggered run the drift report
+    # of the window that started it (None: promoted before this was recorded, or by hand)
+    promoted_by: dict | None = field(default=None, compare=False)
     previous: dict | None = field(default=None, compare=False)
 
     def to_json(self) -> str:

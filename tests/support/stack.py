@@ -43,12 +43,14 @@ class TinyModel:
     test_labels: np.ndarray
     test_macro_f1: float
 
-    def test_split_parquet(self) -> bytes:
+    def test_split_parquet(self, review_ids: list[str] | None = None) -> bytes:
+        """The test split as the preprocessing job writes it (reviewText, label, review_id if given)."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         buffer = io.BytesIO()
-        table = pa.table({"reviewText": self.test_texts, "label": self.test_labels.tolist()})
+        columns = {"reviewText": self.test_texts, "label": self.test_labels.tolist()}
+        table = pa.table(columns | ({"review_id": review_ids} if review_ids is not None else {}))
         pq.write_table(table, buffer)
         return buffer.getvalue()
 

@@ -9,6 +9,7 @@ from review_sentiment.modeling.behaviour import DIR, INV, MFT
 from review_sentiment.modeling.selection import (
     Candidate,
     NoModelWithinBudget,
+    WorldScores,
     best_within_budget,
     decide,
     ranked_by_preference,
@@ -112,3 +113,35 @@ def test_every_refusal_is_a_reason_and_the_thresholds_are_recorded():
     assert len(gate.reasons) == 4 and not gate.passed
     assert (gate.min_macro_f1, gate.min_improvement, gate.min_behaviour_pass_rates) == (0.6, 0.01, {MFT: 0.8})
     assert gate.behaviour_pass_rates == {MFT: 0.7, INV: 1.0, DIR: 1.0}
+
+
+def worlds(recent: tuple[float, float], reference: tuple[float, float], recent_rows: int = 60):
+    """(recent, reference) WorldScores from (challenger, champion) macro-F1 pairs."""
+    return (
+        WorldScores(rows=recent_rows, challenger_macro_f1=recent[0], champion_macro_f1=recent[1]),
+        WorldScores(rows=400, challenger_macro_f1=reference[0], champion_macro_f1=reference[1]),
+    )
+
+
+@pytest.mark.parametrize(
+    ("recent", "reference", "promote", "why"),
+    [
+        ((0.85, 0.70), (0.855, 0.86), True, "recent traffic (60 rows) macro-F1 0.8500 vs champion 0.7000"),
+        ((0.85, 0.70), (0.84, 0.86), False, "more than 0.01 worse on the reference split"),
+        ((0.70, 0.70), (0.90, 0.86), False, "not better on recent traffic"),  # better overall is not enough
+        ((0.69, 0.70), (0.80, 0.86), False, "not better on recent traffic and more than 0.01 worse"),
+    ],
+)
+def test_with_recent_traffic_the_gate_judges_both_worlds_on_the_same_rows(recent, reference, promote, why):
+    # the whole-split comparison alone would promote (0.90 vs 0.80): both worlds decide instead
+    gate = decide(candidate(0.9), 0.8, behaviour(), Thresholds(), *worlds(recent, reference))
+    assert gate.passed is promote and gate.beats_champion is promote
+    assert any(why in reason for reason in gate.reasons), gate.reasons
+    assert gate.recent.rows == 60 and gate.reference.champion_macro_f1 == reference[1]
+
+
+def test_too_few_recent_rows_fall_back_to_the_whole_split():
+    gate = decide(
+        candidate(0.9), 0.8, behaviour(), Thresholds(min_recent_rows=30), *worlds((0.5, 0.9), (0.9, 0.8), 29)
+    )
+    assert gate.passed and gate.reasons == ["test macro-F1 0.9000 vs champion 0.8000"]

@@ -90,6 +90,7 @@ def test_promotion_moves_the_alias_and_keeps_the_previous_champion_then_rollback
     assert pointer.model_uri == "s3://models/runs/run-2/mlp/model.onnx"
     assert pointer.feature_profile_uri == "s3://processed/runs/run-2/reports/feature_profile.json"
     assert pointer.metrics["test_macro_f1"] == 0.8 and pointer.metrics["onnx_p99_ms"] == 1.0
+    assert pointer.promoted_by == {"trigger": "manual", "run_id": "run-2", "drift_report": None}
 
     before, after = rollback(CHAMPION_PARAMETER, mlflow_store)
     assert (before.version, after.version) == (second["version"], first["version"])
@@ -97,6 +98,22 @@ def test_promotion_moves_the_alias_and_keeps_the_previous_champion_then_rollback
     restored = read_champion(aws.client("ssm"), CHAMPION_PARAMETER)
     assert (restored.model_kind, restored.model_uri) == ("logreg", "s3://models/runs/run-1/logreg/model.onnx")
     assert restored.previous["version"] == second["version"]  # a second rollback undoes the first
+
+
+def test_a_champion_promoted_by_the_loop_records_the_window_that_caused_it(
+    mlflow_store, tiny_model, lambda_context
+):
+    report = "s3://drift-reports/reports/2026/12/05/20261205T0800Z-60m/drift_report.json"
+    run = run_plan("drift-v1-20261205T0800Z-60m", kinds=["logreg"])
+    run["trigger"] = "drift"
+    run["request"] |= {"trigger": "drift", "drift_report": report}
+    model_uri = logged_model(mlflow_store, tiny_model.onnx, "logreg")
+    result = training_result("logreg", 0.8, 0.8, run_id=run["run_id"], model_uri=model_uri)
+    load_handler("promote").lambda_handler(
+        {"run": run, "selection": selection_of(result, True)}, lambda_context
+    )
+    pointer = read_champion(aws.client("ssm"), CHAMPION_PARAMETER)
+    assert pointer.promoted_by == {"trigger": "drift", "run_id": run["run_id"], "drift_report": report}
 
 
 def test_a_challenger_is_registered_without_touching_the_champion(mlflow_store, tiny_model, lambda_context):
