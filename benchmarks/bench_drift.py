@@ -6,7 +6,9 @@
 2. False alarms: the reference is built as the pipeline builds it (training split profile, a logreg
    champion and its outputs on its test split); windows of held-out reviews (labelled test split, and
    the validation split that no reference saw) are drawn with replacement and decided with the default
-   configuration. Target: at most 1 window in 20 flagged (warn or act) at the production window size.
+   configuration, every signal on: each request carries its rating, so live model quality is judged
+   against the champion's test macro-F1 beside PSI and text drift. Target: at most 1 window in 20
+   flagged (warn or act) at the production window size.
 3. Detection delay: a stream of windows, in-distribution until an onset in the middle of a window,
    then a share of drifted traffic (stack.traffic.drifted); the delay is the number of windows from
    the first one holding drifted traffic to the first that acts (consecutive_windows 1).
@@ -30,6 +32,8 @@ from _common import add_common_arguments  # also puts the repository on the path
 
 from review_sentiment.data.cleaning import model_texts
 from review_sentiment.data.datasets import assign_split, load_shipped, with_labels
+from review_sentiment.data.metrics import macro_f1
+from review_sentiment.data.schema import LABEL_NAMES
 from review_sentiment.features.numeric import numeric_features
 from review_sentiment.features.profile import prediction_profile, texts_profile
 from review_sentiment.features.text_sketch import text_sketch
@@ -52,15 +56,23 @@ WINDOW = Window(datetime(2026, 11, 29, 8, 0, tzinfo=UTC), datetime(2026, 11, 29,
 class Pool:
     """Precomputed model inputs and outputs of a set of reviews, to assemble windows from quickly."""
 
-    def __init__(self, texts: list[str], model: OnnxSentimentModel):
+    def __init__(self, texts: list[str], model: OnnxSentimentModel, labels: list[int]):
         self.texts = model_texts(texts)
         self.features = numeric_features(self.texts).astype(np.float64)
         self.sketches = [text_sketch(t) for t in self.texts]
-        self.positive = model.predict_proba(self.texts)[1][:, 1].astype(np.float64)
+        predicted, probabilities = model.predict_proba(self.texts)
+        self.positive = probabilities[:, 1].astype(np.float64)
+        self.predicted = np.asarray([LABEL_NAMES[int(p)] for p in predicted])
+        self.ratings = np.where(np.asarray(labels) == 1, 5.0, 1.0)  # every request rated: quality on
 
     def window(self, picks: np.ndarray) -> CapturedWindow:
         return CapturedWindow.of(
-            WINDOW, self.features[picks], self.positive[picks], [self.sketches[i] for i in picks]
+            WINDOW,
+            self.features[picks],
+            self.positive[picks],
+            [self.sketches[i] for i in picks],
+            self.predicted[picks].tolist(),
+            self.ratings[picks],
         )
 
 
@@ -79,12 +91,14 @@ def references():
     pipeline.fit(model_frame(texts), fit["label"].astype(int).to_numpy())
     model = OnnxSentimentModel(to_onnx(pipeline, {"model_kind": "logreg"}))
     test = labelled[labelled["split"] == "test"]
-    predictions = prediction_profile(model.predict_proba(test["reviewText"].tolist())[1][:, 1])
+    predicted, probabilities = model.predict_proba(test["reviewText"].tolist())
+    predictions = prediction_profile(probabilities[:, 1])
+    test_f1 = macro_f1(test["label"].astype(int).tolist(), predicted)  # the champion's promotion figure
     pools = {
-        split: Pool(labelled[labelled["split"] == split]["reviewText"].tolist(), model)
-        for split in ("validation", "test")
+        split: Pool(part["reviewText"].tolist(), model, part["label"].astype(int).tolist())
+        for split, part in ((s, labelled[labelled["split"] == s]) for s in ("validation", "test"))
     }
-    return profile, predictions, model, pools
+    return profile, predictions, model, pools, test_f1
 
 
 def time_psi(profile: dict, predictions: dict, pool: Pool, rows: int, rng, repeats: int = 3) -> dict:
@@ -124,13 +138,15 @@ def time_parsing(pool: Pool, rows: int) -> float:
     return time.perf_counter() - started
 
 
-def false_alarms(profile, predictions, shares, pool: Pool, size: int, windows: int, config, rng) -> dict:
-    decisions, worst = [], []
+def false_alarms(
+    profile, predictions, shares, pool: Pool, size: int, windows: int, config, rng, test_f1: float
+) -> dict:
+    decisions, worst, quality = [], [], []
     for _ in range(windows):
-        report = evaluate(
-            pool.window(rng.integers(0, len(pool.texts), size=size)), profile, predictions, shares, config
-        )
+        window = pool.window(rng.integers(0, len(pool.texts), size=size))
+        report = evaluate(window, profile, predictions, shares, config, reference_macro_f1=test_f1)
         decisions.append(report["decision"])
+        quality.append(report["model_quality"]["severity"])
         scores = {f"feature:{k}": v["psi"] for k, v in report["features"].items()}
         scores["prediction"] = report["prediction"]["psi"]
         scores["text(JS)"] = report["text"]["score"]
@@ -138,7 +154,13 @@ def false_alarms(profile, predictions, shares, pool: Pool, size: int, windows: i
     flagged = sum(d in ("warn", "act") for d in decisions)
     keys = worst[0].keys()
     p95 = {k: float(np.percentile([w[k] for w in worst if w[k] is not None] or [np.nan], 95)) for k in keys}
-    return {"flagged": flagged, "act": decisions.count("act"), "windows": windows, "p95": p95}
+    return {
+        "flagged": flagged,
+        "act": decisions.count("act"),
+        "windows": windows,
+        "p95": p95,
+        "quality_flagged": sum(q in ("warn", "act") for q in quality),
+    }
 
 
 def detection_delay(
@@ -151,6 +173,7 @@ def detection_delay(
     share: float,
     config,
     rng,
+    test_f1: float,
     before: int = 3,
     after: int = 10,
 ) -> int | None:
@@ -165,8 +188,11 @@ def detection_delay(
             np.vstack([held.features[held_picks], drift_pool.features[drift_picks]]),
             np.concatenate([held.positive[held_picks], drift_pool.positive[drift_picks]]),
             [held.sketches[i] for i in held_picks] + [drift_pool.sketches[i] for i in drift_picks],
+            held.predicted[held_picks].tolist() + drift_pool.predicted[drift_picks].tolist(),
+            np.concatenate([held.ratings[held_picks], drift_pool.ratings[drift_picks]]),
         )
-        decision = evaluate(window, profile, predictions, shares, config)["decision"]
+        report = evaluate(window, profile, predictions, shares, config, reference_macro_f1=test_f1)
+        decision = report["decision"]
         if decision == "act":
             return None if w < before else w - before  # None: a false alarm before the onset
     return -1
@@ -184,7 +210,7 @@ def main() -> None:
     rng = np.random.default_rng(0)
     config = DriftConfig()
     t0 = time.perf_counter()
-    profile, predictions, model, pools = references()
+    profile, predictions, model, pools, test_f1 = references()
     shares = reference_shares(profile)
     print(
         f"references built in {time.perf_counter() - t0:.1f} s: training split {profile['rows']} rows; "
@@ -215,19 +241,20 @@ def main() -> None:
     for split, pool in pools.items():
         for size in sorted({100, 300, args.window_rows, 1000}):
             cfg = config.model_copy(update={"min_window_rows": min(size, config.min_window_rows)})
-            fa = false_alarms(profile, predictions, shares, pool, size, windows, cfg, rng)
+            fa = false_alarms(profile, predictions, shares, pool, size, windows, cfg, rng, test_f1)
             worst = max(fa["p95"], key=lambda k: fa["p95"][k] if fa["p95"][k] == fa["p95"][k] else -1)
             print(
                 f"  {split:<10} {size:>5} rows: flagged {fa['flagged']:>3}/{fa['windows']} "
                 f"({fa['flagged'] / fa['windows']:.1%}), act {fa['act']}; highest p95 {worst} "
                 f"{fa['p95'][worst]:.3f}, text p95 {fa['p95']['text(JS)']:.3f}, "
-                f"prediction p95 {fa['p95']['prediction']:.3f}"
+                f"prediction p95 {fa['p95']['prediction']:.3f}, live quality flagged {fa['quality_flagged']}"
             )
 
     print(
         f"\n3. detection delay in windows of {args.window_rows} rows (onset mid-window; 0 = the onset window)"
     )
-    drift_pool = Pool(drifted(300 if args.quick else 2000).texts, model)
+    drifted_reviews = drifted(300 if args.quick else 2000)
+    drift_pool = Pool(drifted_reviews.texts, model, drifted_reviews.labels)
     for share in (0.5, 1.0) if args.quick else (0.1, 0.25, 0.5, 1.0):
         delays = [
             detection_delay(
@@ -240,6 +267,7 @@ def main() -> None:
                 share,
                 config,
                 rng,
+                test_f1,
             )
             for _ in range(streams)
         ]

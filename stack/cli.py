@@ -219,6 +219,12 @@ def traffic(
         int, typer.Option("--drifted", help="drifted reviews to send (longer, other words, mostly negative)")
     ] = 0,
     seed: Annotated[int, typer.Option(help="random seed of the draw")] = 0,
+    with_ratings: Annotated[
+        bool,
+        typer.Option(
+            "--with-ratings", help="send each review's star rating: live model quality and training data"
+        ),
+    ] = False,
     stack_name: StackOption = None,
 ) -> None:
     """Send reviews to the deployed API (POST /batch_predict) and print what was sent and answered.
@@ -239,7 +245,8 @@ def traffic(
         batches.append(sender.drifted(drifted, rng_seed=seed + 1))
     for reviews in batches:
         typer.echo(sender.describe(reviews))
-        result = sender.send(stack.api_base_url, reviews.texts, api_key=stack.api_key)
+        ratings = reviews.ratings if with_ratings else None
+        result = sender.send(stack.api_base_url, reviews.texts, api_key=stack.api_key, ratings=ratings)
         typer.echo(
             f"  sent {result['sent']} to {stack.api_base_url}/batch_predict: answered {result['answered']}, "
             f"predicted {result['predicted']}" + (f", errors {result['errors']}" if result["errors"] else "")

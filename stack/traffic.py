@@ -68,6 +68,12 @@ class Reviews:
     texts: list[str]
     labels: list[int]
 
+    @property
+    def ratings(self) -> list[float]:
+        """A star rating per review that implies its label (5 positive, 1 negative): the ground truth a
+        rated request carries (`overall`)."""
+        return [5.0 if label == 1 else 1.0 for label in self.labels]
+
 
 def _labelled(seed: int) -> pd.DataFrame:
     frame = with_labels(load_shipped())
@@ -127,9 +133,12 @@ def _post(url: str, payload: dict, timeout: float, api_key: str | None) -> tuple
         return error.code, json.loads(error.read() or b"{}")
 
 
-def batch_body(texts: Sequence[str]) -> dict:
-    """The /batch_predict request body for `texts`: reviews in the Kindle schema (serving.api_models)."""
-    return {"reviews": [{"reviewText": text} for text in texts]}
+def batch_body(texts: Sequence[str], ratings: Sequence[float] | None = None) -> dict:
+    """The /batch_predict request body for `texts`: reviews in the Kindle schema (serving.api_models),
+    each with its star rating (`overall`) when `ratings` are given."""
+    if ratings is None:
+        return {"reviews": [{"reviewText": text} for text in texts]}
+    return {"reviews": [{"reviewText": t, "overall": r} for t, r in zip(texts, ratings, strict=True)]}
 
 
 def send(
@@ -138,13 +147,16 @@ def send(
     batch: int = BATCH,
     timeout: float = 60.0,
     api_key: str | None = None,
+    ratings: Sequence[float] | None = None,
 ) -> dict:
-    """Posts `texts` to /batch_predict in batches (with `api_key` as x-api-key); {"sent", "answered",
-    "errors", "predicted": {label: n}}."""
+    """Posts `texts` (with their `ratings`, when given) to /batch_predict in batches (with `api_key` as
+    x-api-key); {"sent", "answered", "errors", "predicted": {label: n}}."""
     answered, errors, predicted = 0, Counter(), Counter()
     for start in range(0, len(texts), batch):
         chunk = texts[start : start + batch]
-        status, body = _post(f"{api_base_url.rstrip('/')}/batch_predict", batch_body(chunk), timeout, api_key)
+        rated = None if ratings is None else ratings[start : start + batch]
+        url = f"{api_base_url.rstrip('/')}/batch_predict"
+        status, body = _post(url, batch_body(chunk, rated), timeout, api_key)
         if status != 200:
             errors[f"{status}: {body.get('detail', body.get('title', ''))}"[:120]] += len(chunk)
             continue

@@ -28,6 +28,7 @@ ON_THEIR_OWN = [  # no local cloud, or their own (bench_local_cloud times LocalS
     ("bench_transformer.py", "transformer test macro-F1"),
     ("bench_local_cloud.py", "warm Lambda API overhead p50"),
     ("bench_inference_api.py", "first request end to end (max)"),
+    ("bench_domain_shift.py", "reference test split: macro-F1"),
 ]
 ON_THE_SESSION_CLOUD = [  # given the test session's local cloud (--endpoint-url)
     ("bench_exporter.py", "scrape time 50 / 10 series"),

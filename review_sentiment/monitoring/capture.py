@@ -152,7 +152,8 @@ def read_lines(lines: Iterable[str | bytes], window: Window) -> CapturedWindow:
         labels[label] += 1
         predicted.append(label)
         ratings.append(math.nan if rating is None else rating)
-        texts.append(record.capture_data.endpoint_input.data.review_text)
+        data_in = record.capture_data.endpoint_input.data
+        texts.append(None if data_in.review_text_truncated else data_in.review_text)  # cut: not a review
         times.append(record.event_metadata.inference_time)
         versions[record.model.version] += 1
     features = np.asarray(rows, dtype=np.float64).reshape(-1, len(NUMERIC_FEATURES))

@@ -23,7 +23,7 @@ from review_sentiment.modeling.promotion import register_and_promote
 from review_sentiment.modeling.selection import Promotion, TrainingResult
 from review_sentiment.modeling.train import load_training_data, train_model_kind
 from review_sentiment.pipeline.messages import FailedKind, Selection
-from review_sentiment.pipeline.selection_step import select
+from review_sentiment.pipeline.selection_step import RECENT_ID_PREFIX, TestSplit, select
 from review_sentiment.progress import Progress
 from review_sentiment.serving.champion import Champion
 
@@ -56,7 +56,7 @@ def select_and_promote(
     results: list[TrainingResult],
     failed: list[FailedKind],
     settings: Settings,
-    test_rows: tuple[list[str], object],
+    test_rows: TestSplit | tuple[list[str], object],
     run_id: str,
 ) -> tuple[Selection, Promotion]:
     """The deployed pipeline's SelectBest and Promote steps on local results: the chosen model is
@@ -99,7 +99,8 @@ def run_all(
         if not results:
             raise ParityError(f"the parity gate refused every model kind: {[f.cause for f in failed]}")
         test = training_data.splits.test
-        test_rows = (test["reviewText"].tolist(), test["label"].to_numpy())
+        recent = test["review_id"].astype(str).str.startswith(RECENT_ID_PREFIX).to_numpy()
+        test_rows = TestSplit(test["reviewText"].tolist(), test["label"].to_numpy(), recent)
         selection, promotion = select_and_promote(results, failed, settings, test_rows, parent.info.run_id)
         summary = {
             "results": [r.model_dump(mode="json") for r in results],

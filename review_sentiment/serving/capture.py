@@ -10,6 +10,7 @@ Stdlib, numpy (through the features) and Pydantic only.
 
 from __future__ import annotations
 
+import json
 import math
 import uuid
 from collections import Counter
@@ -32,6 +33,10 @@ CAPTURE_PREFIX = "datacapture/"  # the Firehose stream's S3 prefix; it adds YYYY
 # filter pattern on AWS (a plain term matches events that contain it; template.yaml).
 CAPTURE_MARKER = "captureData"
 JSON_CONTENT_TYPE = "application/json"
+# A capture line is one CloudWatch Logs event, at most 256 KiB (262,144 bytes with 26 of overhead); the
+# raw text is cut so that a line stays well under it (an emoji is 12 bytes once ASCII-escaped: 32,768
+# of them, the API's longest reviewText, would make a 394 KB line).
+MAX_LINE_BYTES = 200_000
 
 
 def _as_utc(moment: datetime) -> datetime:
@@ -70,6 +75,7 @@ class InputData(_Layout):
     features: dict[str, Any]  # each of NUMERIC_FEATURES; readers take a value that is not a number as NaN
     text_sketch: dict[str, Any] = {}  # features.text_sketch.text_sketch of the model text
     review_text: str | None = None  # the raw text, only when raw-text capture is on
+    review_text_truncated: bool | None = None  # True: review_text was cut to keep the line under the limit
     # The star rating the request carried (1-5), when it carried one: the ground truth a later
     # model-quality monitor turns into a label (data.schema.label_from_rating). Not used to predict.
     overall: float | None = None
@@ -128,14 +134,15 @@ class CaptureRecord(_Layout):
     ) -> CaptureRecord:
         """The record of one answer. `model_text` is the text the model saw (data.cleaning.model_texts);
         the numeric features and the text sketch are computed from it. `raw_text` is stored as
-        `reviewText` and `overall` as the request's rating only when given. `now` defaults to the
-        current time, `event_id` to a new uuid4."""
+        `reviewText` and `overall` as the request's rating only when given; a raw text that would take
+        the line past MAX_LINE_BYTES is cut to fit and marked `reviewTextTruncated`. `now` defaults to
+        the current time, `event_id` to a new uuid4."""
         features = dict(zip(NUMERIC_FEATURES, numeric_feature_row(model_text), strict=True))
         data_in = InputData(
             features=features, text_sketch=text_sketch(model_text), review_text=raw_text, overall=overall
         )
         data_out = OutputData(label=label, probabilities={k: float(v) for k, v in probabilities.items()})
-        return cls(
+        record = cls(
             event_metadata=EventMetadata(
                 event_id=event_id or str(uuid.uuid4()),
                 request_id=request_id,
@@ -147,6 +154,24 @@ class CaptureRecord(_Layout):
                 endpoint_output=Endpoint(mode="OUTPUT", data=data_out),
             ),
         )
+        if raw_text is not None and len(record.to_line()) > MAX_LINE_BYTES:
+            record = record._with_text_cut(raw_text)
+        return record
+
+    def _with_text_cut(self, raw_text: str) -> CaptureRecord:
+        """The record with the longest prefix of `raw_text` whose line fits MAX_LINE_BYTES, marked cut."""
+        data_in = self.capture_data.endpoint_input.data
+        data_in.review_text, data_in.review_text_truncated = "", True
+        room = MAX_LINE_BYTES - len(self.to_line())
+        kept = 0
+        for char in raw_text:  # the bytes each character takes in the ASCII-escaped line
+            cost = len(json.dumps(char, ensure_ascii=True)) - 2
+            if cost > room:
+                break
+            room -= cost
+            kept += 1
+        data_in.review_text = raw_text[:kept]
+        return self
 
     def to_line(self) -> str:
         """One newline-terminated, compact, ASCII JSON line (newlines, U+2028 and every other non-ASCII

@@ -22,7 +22,7 @@ import pytest
 from review_sentiment import aws
 from review_sentiment.monitoring.capture import Window
 from review_sentiment.monitoring.monitor import report_key
-from review_sentiment.pipeline.plan import RunRequest
+from review_sentiment.pipeline.plan import RunRequest, run_id_from
 from review_sentiment.progress import Progress
 from stack import execution
 from stack.settings import SHIPPED_REVIEWS
@@ -54,10 +54,10 @@ class Monitor:
             return self.fresh_window(room_s)
         return window
 
-    def send(self, texts: list[str]) -> None:
+    def send(self, texts: list[str], ratings: list[float] | None = None) -> None:
         """Through the API: every review answered (the capture then carries them to the bucket)."""
         began = time.monotonic()
-        result = send(self.stack.api_base_url, texts, api_key=self.stack.api_key)
+        result = send(self.stack.api_base_url, texts, api_key=self.stack.api_key, ratings=ratings)
         print(f"sent {len(texts)} reviews in {time.monotonic() - began:.1f} s")  # against fresh_window's room
         assert result["answered"] == len(texts), result
 
@@ -129,9 +129,13 @@ def test_drift_starts_exactly_one_run_and_a_tick_during_it_starts_nothing(monito
     # the curated training data a drift-triggered run retrains on (the stack's DriftRetrainKeyPrefix)
     execution.upload_reviews(stack["RawBucketName"], SHIPPED_REVIEWS, prefix="curated/")
     window = monitor.fresh_window()
-    monitor.send(drifted(600, rng_seed=7).texts)
+    reviews = drifted(600, rng_seed=7)
+    monitor.send(reviews.texts, ratings=reviews.ratings)  # rated: live quality and a labelled batch
     report = monitor.report(window, until=lambda r: "retraining_started" in r or r["decision"] == "act")
     assert report["decision"] == "act", report["reasons"]
+    assert report["model_quality"]["labelled_rows"] == 600 and report["model_quality"]["status"] == "scored"
+    labelled_batch = f"s3://{stack['ProcessedBucketName']}/curated/labelled/{window.id}/"
+    assert report["labelled_batch"]["uri"] == labelled_batch + "reviews.jsonl"
     assert report["retraining_started"]["started"], report["retraining"]
     runs = monitor.drift_executions()
     assert [r["name"] for r in runs] == [f"drift-v{monitor.champion.version}-{window.id}"]
@@ -139,6 +143,7 @@ def test_drift_starts_exactly_one_run_and_a_tick_during_it_starts_nothing(monito
     request = RunRequest.parse(json.loads(described["input"]))
     assert request.trigger == "drift"
     assert request.drift_report == f"s3://{stack['DriftReportsBucketName']}/{report_key(window)}"
+    assert request.labelled_prefix == f"s3://{stack['ProcessedBucketName']}/curated/labelled/"
     csv_key = report_key(window, "csv")
     table = monitor.s3.get_object(Bucket=stack["DriftReportsBucketName"], Key=csv_key)["Body"].read().decode()
     assert table.startswith("window,quantity,measure,status,value") and "feature:text_len" in table
@@ -172,3 +177,10 @@ def test_drift_starts_exactly_one_run_and_a_tick_during_it_starts_nothing(monito
 
     result = execution.follow(runs[0]["executionArn"], Progress(), poll_s=5.0, timeout_s=1500)
     assert result.status == "SUCCEEDED", result.cause
+    # the run curated the window's rated captures beside the uploads: its manifest says so
+    manifest_key = f"runs/{run_id_from(runs[0]['name'])}/reports/validation.json"
+    manifest = json.loads(
+        monitor.s3.get_object(Bucket=stack["ProcessedBucketName"], Key=manifest_key)["Body"].read()
+    )
+    captured = {b["batch"]: b for b in manifest["batches"]}[labelled_batch]
+    assert captured["accepted"] and captured["entered"] == report["labelled_batch"]["rows"] > 0

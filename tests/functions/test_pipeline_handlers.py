@@ -86,7 +86,9 @@ def test_prepare_run_defaults_come_from_the_deployed_configuration(configured, l
         "min_macro_f1": 0.5,
         "min_improvement": 0.0,
         "latency_budget_ms": 5.0,
-        "min_mft_pass_rate": 1.0,  # the default of the one Thresholds model
+        "min_mft_pass_rate": 1.0,  # the defaults of the one Thresholds model
+        "min_recent_rows": 30,
+        "reference_tolerance": 0.01,
     }
 
 

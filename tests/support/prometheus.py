@@ -17,7 +17,7 @@ from review_sentiment import aws
 from stack.metrics import start_metrics, stop_metrics
 from stack.settings import REPO_ROOT
 
-DRIFT_FEATURES = ("text_length", "word_count")
+DRIFT_FEATURES = ("text_len", "word_count")  # two of features.numeric.NUMERIC_FEATURES
 # (query, what it shows): each must give at least one series with a value > 0
 NON_ZERO = [
     ("sum(aws_lambda_invocations_sum)", "Lambda invocations (LocalStack)"),
@@ -82,13 +82,18 @@ def publish_drift_metrics() -> None:
             ("MaxPSI", 0.31),
             ("DriftDecision", 2.0),
             ("RetrainingTriggered", 1.0),
+            ("LabelledRows", 240.0),
+            ("ModelQualityF1", 0.81),
+            ("ModelQualityAccuracy", 0.83),
+            ("ModelQualityDecline", 0.05),
+            ("ModelQualityLevel", 0.0),
         )
     ]
     data += [
         {
             "MetricName": "FeaturePSI",
             "Dimensions": [*dims, {"Name": "feature", "Value": f}],
-            "Value": 0.31 if f == "text_length" else 0.02,
+            "Value": 0.31 if f == "text_len" else 0.02,
             "Timestamp": now,
         }
         for f in DRIFT_FEATURES

@@ -11,10 +11,12 @@ import pytest
 from review_sentiment.data.cleaning import model_texts
 from review_sentiment.features.numeric import NUMERIC_FEATURES
 from review_sentiment.features.text_sketch import text_sketch
+from review_sentiment.monitoring.capture import Window, read_lines
 from review_sentiment.serving.api_models import ModelRef
-from review_sentiment.serving.capture import CaptureLineError, CaptureRecord, read_records
+from review_sentiment.serving.capture import MAX_LINE_BYTES, CaptureLineError, CaptureRecord, read_records
 
 MODEL = ModelRef(name="review-sentiment", version="3", kind="logreg")
+NOW = datetime(2026, 11, 29, 8, 0, 0, 123456, tzinfo=UTC)
 
 
 def record(raw_text=None, overall=None) -> CaptureRecord:
@@ -27,7 +29,7 @@ def record(raw_text=None, overall=None) -> CaptureRecord:
         probabilities={"negative": 0.1, "positive": 0.9},
         raw_text=raw_text,
         overall=overall,
-        now=datetime(2026, 11, 29, 8, 0, 0, 123456, tzinfo=UTC),
+        now=NOW,
     )
 
 
@@ -61,6 +63,26 @@ def test_raw_text_and_the_requests_rating_are_stored_only_when_given():
     line = record(raw_text="Loved it", overall=5).to_line()
     data = json.loads(line)["captureData"]["endpointInput"]["data"]
     assert (data["reviewText"], data["overall"]) == ("Loved it", 5.0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["😀" * 32_768, "ж" * 32_768, "a" * 32_768, '\u2028\n"' * 10_922 + "x"],
+    ids=["emoji (12 bytes each)", "cyrillic (6)", "ascii (1)", "escapes"],
+)
+def test_a_line_stays_under_cloudwatch_logs_event_limit_whatever_the_raw_text(text):
+    captured = record(raw_text=text, overall=5)
+    line = captured.to_line()
+    assert len(line.encode()) <= MAX_LINE_BYTES < 256 * 1024 - 26  # CloudWatch Logs: 256 KiB per event
+    back = CaptureRecord.from_line(line).capture_data.endpoint_input.data
+    assert text.startswith(back.review_text) and len(back.review_text) > 0
+    assert back.review_text_truncated is (True if back.review_text != text else None)
+
+
+def test_a_cut_raw_text_is_not_training_data():
+    line = record(raw_text="😀" * 32_768, overall=5).to_line()
+    captured = read_lines([line], Window(NOW - timedelta(hours=1), NOW + timedelta(hours=1)))
+    assert captured.review_texts == [None] and captured.ratings.tolist() == [5.0]
 
 
 def test_a_line_is_one_newline_terminated_ascii_json_object_even_with_newlines_in_the_text():
