@@ -185,25 +185,10 @@ def main() -> None:
         upload = root / "incoming" / f"20261205T000000-{args.topic}" / "reviews.jsonl"
         upload.parent.mkdir(parents=True)
         write_jsonl(parts["uploaded"][columns], upload)
+        inputs = f"{root / 'incoming'},{root / 'curated' / 'labelled'}"
         out = root / "validated"
         manifest = validate_reviews.main(
-            [
-                "validate_reviews.py",
-                *("--JOB_NAME", "validate", "--JOB_RUN_ID", "jr_domain_shift"),
-                *("--input_path", f"{root / 'incoming'},{root / 'curated' / 'labelled'}"),
-                *(
-                    "--valid_output_path",
-                    str(out / "valid"),
-                    "--quarantine_output_path",
-                    str(out / "quarantine"),
-                ),
-                *(
-                    "--report_path",
-                    str(out / "report.json"),
-                    "--max_bad_fraction",
-                    str(settings.max_bad_fraction),
-                ),
-            ]
+            validate_reviews.local_arguments(inputs, out, settings.max_bad_fraction)
         )
         for batch in manifest["batches"]:
             progress(f"batch {batch['batch']}: {batch['entered']} rows entered ({batch['rows']} read)")

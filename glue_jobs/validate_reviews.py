@@ -24,6 +24,7 @@ the reason.
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -52,6 +53,7 @@ from review_sentiment.data.curation import (
     batch_verdicts,
     input_prefixes,
     manifest_summary,
+    reason_totals,
     with_already_curated,
 )
 from review_sentiment.data.datasets import records_frame
@@ -236,17 +238,13 @@ def report_from_counts(counts: dict[str, int], max_bad_fraction: float) -> dict:
     """The domain's report shape (validation.validate) from row counts per joined reason."""
     rows = sum(counts.values())
     valid = counts.get("", 0)
-    per_reason: dict[str, int] = {}
-    for joined, n in counts.items():
-        for reason in filter(None, joined.split(";")):
-            per_reason[reason] = per_reason.get(reason, 0) + n
     return {
         "rows": rows,
         "valid": valid,
         "quarantined": rows - valid,
         "bad_fraction": (rows - valid) / rows if rows else 0.0,
         "max_bad_fraction": max_bad_fraction,
-        "reasons": dict(sorted(per_reason.items())),
+        "reasons": reason_totals(counts),
         "columns": list(CANONICAL_COLUMNS),
     }
 
@@ -271,16 +269,14 @@ def validate_job(job: JobContext) -> dict:
     ).persist()
     try:
         grouped = final.groupBy(INPUT_COLUMN, BATCH_COLUMN, REASON_COLUMN).count().collect()
-        counts: dict[str, int] = {}
+        batch_counts = Counter()  # (batch, joined reasons) -> rows
+        counts = Counter()  # joined reasons -> rows, over every batch
         for row in grouped:
-            counts[row[REASON_COLUMN]] = counts.get(row[REASON_COLUMN], 0) + row["count"]
+            batch_counts[row[BATCH_COLUMN], row[REASON_COLUMN]] += row["count"]
+            counts[row[REASON_COLUMN]] += row["count"]
         report = report_from_counts(counts, max_bad_fraction)
         if report["rows"] == 0:
             raise NoInputData(f"the files under {args['input_path']} hold no records: upload reviews first")
-        batch_counts: dict[tuple[str, str], int] = {}
-        for row in grouped:
-            key = (row[BATCH_COLUMN], row[REASON_COLUMN])
-            batch_counts[key] = batch_counts.get(key, 0) + row["count"]
         order = {row[BATCH_COLUMN]: row[INPUT_COLUMN] for row in grouped}
         verdicts = batch_verdicts(batch_counts, max_bad_fraction, order)
         accepted = [v.batch for v in verdicts if v.accepted]
@@ -336,6 +332,20 @@ def validate_job(job: JobContext) -> dict:
         result = ValidationResult(valid=pd.DataFrame(), quarantine=pd.DataFrame(), report=report)
         raise ValidationRejected(result, args["quarantine_output_path"], args["report_path"])
     return report
+
+
+def local_arguments(
+    input_path: str | Path, out: str | Path, max_bad_fraction: float | str, run_id: str = "jr_local"
+) -> list[str]:
+    """The job's command line (as Glue passes it to `main`) for a run whose outputs all go under `out`:
+    valid/, quarantine/ and report.json. `input_path`: one prefix or folder, or several joined by ","."""
+    out = Path(out)
+    return [
+        "validate_reviews.py",
+        *("--JOB_NAME", JOB_NAME, "--JOB_RUN_ID", run_id, "--input_path", str(input_path)),
+        *("--valid_output_path", str(out / "valid"), "--quarantine_output_path", str(out / "quarantine")),
+        *("--report_path", str(out / "report.json"), "--max_bad_fraction", str(max_bad_fraction)),
+    ]
 
 
 def main(argv=None, spark=None, s3=None) -> dict:

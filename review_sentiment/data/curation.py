@@ -48,6 +48,16 @@ def batch_of(source_file: str, inputs: Sequence[str]) -> tuple[int, str]:
     return 0, source
 
 
+def reason_totals(by_reason: Mapping[str, int]) -> dict[str, int]:
+    """Rows per contract reason, sorted by reason, from rows per joined reasons ("" a valid row, a
+    quarantined row's reasons joined with ";": a row with two reasons counts for each)."""
+    totals: dict[str, int] = {}
+    for joined, n in by_reason.items():
+        for reason in filter(None, joined.split(";")):
+            totals[reason] = totals.get(reason, 0) + n
+    return dict(sorted(totals.items()))
+
+
 @dataclass(frozen=True)
 class BatchVerdict:
     """One batch as the validation job judged it (row counts; `bad_fraction` = quarantined / rows)."""
@@ -86,10 +96,6 @@ def batch_verdicts(
         by_reason = batches[batch]
         rows = sum(by_reason.values())
         valid = by_reason.get("", 0)
-        reasons: dict[str, int] = {}
-        for joined, n in by_reason.items():
-            for reason in filter(None, joined.split(";")):
-                reasons[reason] = reasons.get(reason, 0) + n
         bad_fraction = (rows - valid) / rows if rows else 0.0
         verdicts.append(
             BatchVerdict(
@@ -99,7 +105,7 @@ def batch_verdicts(
                 quarantined=rows - valid,
                 bad_fraction=bad_fraction,
                 accepted=rows > 0 and bad_fraction <= max_bad_fraction,
-                reasons=dict(sorted(reasons.items())),
+                reasons=reason_totals(by_reason),
             )
         )
     return verdicts

@@ -131,17 +131,20 @@ def behaviour_of(read_graph: GraphReader, uri: str) -> dict:
         return {"error": f"{uri}: {type(exc).__name__}: {exc}"}
 
 
-def rescored(champion: Champion, read_graph: GraphReader, test_rows: TestRows) -> ChampionComparison:
+Predictions = Callable[[str], np.ndarray]  # a graph's location -> its labels [N] on the run's test rows
+
+
+def rescored(champion: Champion, test_rows: TestRows, predicted: Predictions) -> ChampionComparison:
     """The champion's macro-F1 on the run's test rows; its recorded score when it cannot be re-scored
     (a graph of another feature set, a missing split), None when it has none either."""
     try:
-        texts, labels = TestSplit(*test_rows())[:2]
-        predicted, _ = OnnxSentimentModel(read_graph(champion.model_uri)).predict_proba(texts)
+        labels = TestSplit(*test_rows()).labels
+        score = macro_f1(labels, predicted(champion.model_uri))
     except Exception as exc:  # compare on its record rather than lose to any challenger
         recorded = champion.test_macro_f1 if math.isfinite(champion.test_macro_f1) else None
         score, note = recorded, f"recorded score used; re-scoring failed ({type(exc).__name__}: {exc})"
     else:
-        score, note = macro_f1(labels, predicted), f"re-scored on this run's {len(texts)} test rows"
+        note = f"re-scored on this run's {len(labels)} test rows"
     return ChampionComparison(
         version=champion.version,
         model_kind=champion.model_kind,
@@ -152,7 +155,7 @@ def rescored(champion: Champion, read_graph: GraphReader, test_rows: TestRows) -
 
 
 def both_worlds(
-    best: TrainingResult, champion: Champion | None, read_graph: GraphReader, test_rows: TestRows
+    best: TrainingResult, champion: Champion | None, test_rows: TestRows, predicted: Predictions
 ) -> tuple[WorldScores | None, WorldScores | None]:
     """(recent, reference): challenger and champion scored on the same test rows, split into recent
     labelled traffic and the rest; (None, None) without a champion, without recent rows, or when a
@@ -163,16 +166,15 @@ def both_worlds(
         split = TestSplit(*test_rows())
         if split.recent is None or not split.recent.any():
             return None, None
-        challenger = OnnxSentimentModel(read_graph(best.onnx_uri)).predict_proba(split.texts)[0]
-        served = OnnxSentimentModel(read_graph(champion.model_uri)).predict_proba(split.texts)[0]
+        challenger, served = predicted(best.onnx_uri), predicted(champion.model_uri)
     except Exception:  # scored on the whole split instead (rescored says why when that fails too)
         return None, None
 
     def scores(mask: np.ndarray) -> WorldScores:
         return WorldScores(
             rows=int(mask.sum()),
-            challenger_macro_f1=macro_f1(split.labels[mask], np.asarray(challenger)[mask]),
-            champion_macro_f1=macro_f1(split.labels[mask], np.asarray(served)[mask]),
+            challenger_macro_f1=macro_f1(split.labels[mask], challenger[mask]),
+            champion_macro_f1=macro_f1(split.labels[mask], served[mask]),
         )
 
     return scores(split.recent), scores(~split.recent)
@@ -189,12 +191,17 @@ def select(
     """The selection record the promotion gate's choice reads. Raises NoModelTrained when there is no
     candidate, NoModelWithinBudget when none meets `thresholds.latency_budget_ms`."""
     test_rows = cache(test_rows)  # read the split once, however many comparisons use it
+
+    @cache
+    def predicted(uri: str) -> np.ndarray:  # each graph read and run on the split once
+        return np.asarray(OnnxSentimentModel(read_graph(uri)).predict_proba(TestSplit(*test_rows()).texts)[0])
+
     if not candidates:
         causes = "; ".join(f"{f.model_kind}: {f.error} {f.cause}".strip() for f in failed)
         raise NoModelTrained(f"no model kind produced a model ({causes or 'no training jobs ran'})")
     best = best_within_budget(candidates, thresholds.latency_budget_ms)
     behaviour = behaviour_of(read_graph, best.onnx_uri)
-    comparison = None if champion is None else rescored(champion, read_graph, test_rows)
+    comparison = None if champion is None else rescored(champion, test_rows, predicted)
     score = None if comparison is None else comparison.test_macro_f1_same_split
     reference = candidates[0]  # every job scores VADER on the same test rows
     return Selection(
@@ -208,5 +215,5 @@ def select(
         ),
         behaviour=behaviour,
         champion=comparison,
-        gate=decide(best, score, behaviour, thresholds, *both_worlds(best, champion, read_graph, test_rows)),
+        gate=decide(best, score, behaviour, thresholds, *both_worlds(best, champion, test_rows, predicted)),
     )

@@ -124,22 +124,6 @@ def teardown_module():
 
 
 # --- the real job entry point ----------------------------------------------------------------------------
-def _args(source: Path, out: Path, max_bad_fraction: str = "0.5") -> list[str]:
-    return [
-        "validate_reviews.py",
-        "--JOB_NAME",
-        "validate",
-        "--input_path",
-        str(source),
-        "--valid_output_path",
-        str(out / "valid"),
-        "--quarantine_output_path",
-        str(out / "quarantine"),
-        "--report_path",
-        str(out / "report.json"),
-        "--max_bad_fraction",
-        max_bad_fraction,
-    ]
 
 
 def truncated_file(folder: Path) -> Path:
@@ -160,7 +144,7 @@ def test_a_cut_off_last_line_is_quarantined_with_its_line_by_the_job_and_the_cli
     source = tmp_path / "raw"
     source.mkdir()
     truncated_file(source)
-    report = job.main(_args(source, tmp_path / "job"), spark=spark)
+    report = job.main(job.local_arguments(source, tmp_path / "job", "0.5"), spark=spark)
     assert (report["valid"], report["quarantined"], report["reasons"]) == (2, 1, {"unparseable_record": 1})
     quarantine = pd.read_parquet(tmp_path / "job" / "quarantine")
     assert quarantine[["line", "reason"]].values.tolist() == [[3, "unparseable_record"]]
@@ -204,7 +188,7 @@ def test_the_job_entry_point_agrees_with_the_local_loaders_on_a_mixed_folder(spa
     (source / "b.csv").write_bytes(b"\xef\xbb\xbf" + csv_text.encode() + latin1_row)
     with gzip.open(source / "a.jsonl.gz", "ab") as handle:  # the first review again: a duplicate
         handle.write(good.iloc[:1].to_json(orient="records", lines=True).encode())
-    report = job.main(_args(source, tmp_path / "job", "0.9"), spark=spark)
+    report = job.main(job.local_arguments(source, tmp_path / "job", "0.9"), spark=spark)
     quarantine = pd.read_parquet(tmp_path / "job" / "quarantine")
     local = validate(load_reviews(source), max_bad_fraction=1.0)
     job_verdicts, local_verdicts_ = (

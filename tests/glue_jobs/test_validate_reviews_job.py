@@ -53,30 +53,10 @@ def _expected(raw_dir: Path):
     return validate(pd.concat(frames, ignore_index=True), max_bad_fraction=1.0)
 
 
-def _args(raw_dir: Path | str, out: Path, max_bad_fraction: str) -> list[str]:
-    return [
-        "validate_reviews.py",
-        "--JOB_NAME",
-        "validate",
-        "--JOB_RUN_ID",
-        "jr_test",
-        "--input_path",
-        str(raw_dir),
-        "--valid_output_path",
-        str(out / "valid"),
-        "--quarantine_output_path",
-        str(out / "quarantine"),
-        "--report_path",
-        str(out / "report.json"),
-        "--max_bad_fraction",
-        max_bad_fraction,
-    ]
-
-
 @pytest.fixture(scope="module")
 def accepted(spark, raw_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("validated")
-    report = job.main(_args(raw_dir, out, "0.5"), spark=spark)
+    report = job.main(job.local_arguments(raw_dir, out, "0.5"), spark=spark)
     return out, report
 
 
@@ -124,7 +104,7 @@ def test_the_report_counts_rows_and_reasons(accepted, raw_dir):
 
 def test_a_batch_above_the_threshold_fails_with_what_to_do(spark, raw_dir, tmp_path):
     with pytest.raises(job.ValidationRejected) as failure:
-        job.main(_args(raw_dir, tmp_path, "0.01"), spark=spark)
+        job.main(job.local_arguments(raw_dir, tmp_path, "0.01"), spark=spark)
     message = str(failure.value)
     assert "above the allowed 1.00%" in message and "--max_bad_fraction" in message
     assert str(tmp_path / "quarantine") in message and "\n" not in message
@@ -139,7 +119,7 @@ def test_an_input_without_review_files_fails_clearly(spark, tmp_path):
     empty.mkdir()
     (empty / "README.md").write_text("nothing here")
     with pytest.raises(NoInputData, match=r"no review files under .*upload JSON lines"):
-        job.main(_args(empty, tmp_path, "0.05"), spark=spark)
+        job.main(job.local_arguments(empty, tmp_path, "0.05"), spark=spark)
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +141,7 @@ def uploads(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
 
 def test_batches_are_judged_one_by_one_and_each_review_enters_once(spark, uploads, tmp_path):
     incoming, shipped = uploads
-    report = job.main(_args(incoming, tmp_path, "0.05"), spark=spark)
+    report = job.main(job.local_arguments(incoming, tmp_path, "0.05"), spark=spark)
     batches = {b["batch"].removeprefix(f"{incoming}/").rstrip("/"): b for b in report["batches"]}
     assert report["accepted_batches"] == [f"{incoming}/20261201T000000/", f"{incoming}/20261202T000000/"]
     assert report["rejected_batches"] == [f"{incoming}/20261203T000000/"] and report["rejected"] is False
@@ -189,7 +169,7 @@ def test_labelled_captures_are_a_second_input_whose_batches_come_after_the_uploa
     # one text an upload also holds, under its upload id: the same review, kept from the upload
     captured = pd.concat([captured, shipped.iloc[[0]]], ignore_index=True)
     write_jsonl(captured, labelled / "20261205T0800Z-60m" / "reviews.jsonl")
-    report = job.main(_args(f"{incoming},{labelled}", tmp_path / "out", "0.05"), spark=spark)
+    report = job.main(job.local_arguments(f"{incoming},{labelled}", tmp_path / "out", "0.05"), spark=spark)
     assert report["accepted_batches"][-1] == f"{labelled}/20261205T0800Z-60m/"
     capture_batch = report["batches"][-1]
     assert (
@@ -203,7 +183,7 @@ def test_labelled_captures_are_a_second_input_whose_batches_come_after_the_uploa
 def test_when_every_batch_is_rejected_the_run_fails(spark, uploads, tmp_path):
     incoming, _ = uploads
     with pytest.raises(job.ValidationRejected):
-        job.main(_args(incoming / "20261203T000000", tmp_path, "0.05"), spark=spark)
+        job.main(job.local_arguments(incoming / "20261203T000000", tmp_path, "0.05"), spark=spark)
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["rejected"] is True and report["batches"][0]["batch"] == f"{incoming}/20261203T000000/"
     assert not (tmp_path / "valid").exists()

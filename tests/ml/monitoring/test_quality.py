@@ -123,26 +123,23 @@ def test_quality_thresholds_are_ordered():
         DriftConfig.parse({"quality_warn_drop": 0.2, "quality_act_drop": 0.1})
 
 
-def window_of(n: int, ratings: list[float], predicted: list[str]) -> CapturedWindow:
-    features = np.zeros((n, len(NUMERIC_FEATURES)))
+def judged_window(ratings: list[float], predicted: list[str]) -> dict:
+    """The report of a window of these rated, served requests against the shipped training profile;
+    the champion's test macro-F1 is 0.86."""
+    n = len(predicted)
     probabilities = np.array([0.9 if p == "positive" else 0.1 for p in predicted])
     start = datetime(2026, 12, 5, 8, tzinfo=UTC)
-    return CapturedWindow.of(
-        Window(start, start.replace(hour=9)), features, probabilities, [{}] * n, predicted, ratings
+    window = Window(start, start.replace(hour=9))
+    captured = CapturedWindow.of(
+        window, np.zeros((n, len(NUMERIC_FEATURES))), probabilities, [{}] * n, predicted, ratings
     )
+    profile = training_profile()
+    return evaluate(captured, profile, None, reference_shares(profile), CONFIG, reference_macro_f1=0.86)
 
 
 def test_a_window_too_small_for_psi_is_decided_on_quality_alone():
     truth, ratings = rated(300)
-    captured = window_of(300, ratings, served(truth, wrong=120))  # 300 rows < 500: no PSI
-    report = evaluate(
-        captured,
-        training_profile(),
-        None,
-        reference_shares(training_profile()),
-        CONFIG,
-        reference_macro_f1=0.86,
-    )
+    report = judged_window(ratings, served(truth, wrong=120))  # 300 rows < 500: no PSI
     assert report["decision"] == "act" and report["model_quality"]["severity"] == "act"
     assert any("live macro-F1" in why for why in report["reasons"])
     assert any("decided on live model quality alone" in why for why in report["reasons"])
@@ -152,15 +149,7 @@ def test_a_window_too_small_for_psi_is_decided_on_quality_alone():
 
 def test_a_window_without_ratings_still_answers_insufficient_data():
     truth, _ = rated(300)
-    captured = window_of(300, [float("nan")] * 300, served(truth, wrong=120))
-    report = evaluate(
-        captured,
-        training_profile(),
-        None,
-        reference_shares(training_profile()),
-        CONFIG,
-        reference_macro_f1=0.86,
-    )
+    report = judged_window([float("nan")] * 300, served(truth, wrong=120))
     assert report["decision"] == "insufficient_data"
     assert (
         report["model_quality"]["status"] == INSUFFICIENT_LABELS
