@@ -121,7 +121,8 @@ class WindowReport:
         if _number(self.report.get("max_psi")):
             found["max PSI"] = float(self.report["max_psi"])
         for name, value in (self.quality or {}).items():
-            if _number(value) and any(figure in name.lower() for figure in QUALITY_FIGURES):
+            # the live figures by their names only: `reference_macro_f1` is the champion's, not the window's
+            if _number(value) and name.lower() in QUALITY_FIGURES:
                 found[f"quality {name}"] = float(value)
         return found
 

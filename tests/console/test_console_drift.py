@@ -8,6 +8,8 @@ from datetime import date
 import pytest
 
 from console.sources import drift
+from review_sentiment.monitoring.config import DriftConfig
+from review_sentiment.monitoring.quality import model_quality
 from review_sentiment.monitoring.report import no_champion_report
 
 BUCKET = "drift-reports"
@@ -52,7 +54,8 @@ def s3(moto_aws):
         "20261204T0802Z-2m",
         scored(
             "20261204T0802Z-2m", "none", {"text_len": 0.02, "word_count": 0.05}, 0.04, 0.1,
-            model_quality={"status": "insufficient_labels", "accuracy": None, "labelled_rows": 3},
+            # the monitor's own section: no figures, but the champion's reference figure beside them
+            model_quality=model_quality([5.0, 1.0, 4.0], ["positive"] * 3, 0.754, DriftConfig()),
         ),
     )  # fmt: skip
     started = {
